@@ -1,0 +1,429 @@
+/* cpu/x86/core.c: the x86 core's ops: reset state, the block loop, register
+ * access, guest debug. */
+#include "cpu/x86/x86.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+#define X86_DCACHE_SIZE (16u << 20)
+
+/* Power-on state, SDM Vol. 3, 10.1.1 Table 10-1. */
+static void x86_reset(struct x86_cpu *cpu)
+{
+    memset(cpu->r, 0, sizeof cpu->r);
+    cpu->r[RDX] = 0x600; /* family 6 signature; software reads it as such */
+    cpu->rip = 0xFFF0;
+    cpu->rflags = 2;
+    for (int s = 0; s < 6; s++)
+        cpu->seg[s] = (struct x86_segment){.base = 0, .limit = 0xFFFF, .sel = 0,
+                                           .attr = 0x93}; /* present, data r/w accessed */
+    cpu->seg[SEG_CS] = (struct x86_segment){.base = 0xFFFF0000, .limit = 0xFFFF, .sel = 0xF000,
+                                            .attr = 0x9B};
+    cpu->gdtr = cpu->idtr = (struct x86_segment){.base = 0, .limit = 0xFFFF};
+    cpu->ldtr = (struct x86_segment){.limit = 0xFFFF, .attr = 0x82};
+    cpu->tr = (struct x86_segment){.limit = 0xFFFF, .attr = 0x8B};
+    cpu->cr0 = 0x60000010;
+    cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = cpu->efer = 0;
+    cpu->apic_base = 0xFEE00900; /* enabled, BSP */
+    cpu->mode = X86_MODE_REAL;
+    /* FXSAVE image: FCW = 0x037F, MXCSR = 0x1F80 at power-on. */
+    struct squib_x86_fpu fpu = {.fcw = 0x037F, .mxcsr = 0x1F80};
+    memcpy(cpu->fpu_image, &fpu, sizeof fpu);
+}
+
+static void code_written(void *opaque, uint64_t gpa)
+{
+    struct x86_cpu *cpu = opaque;
+    (void)gpa;
+    dcache_invalidate(&cpu->dcache);
+    mmu_unwatch_all(cpu->mmu);
+    atomic_fetch_or(&cpu->env->attention, CPU_ATTN_CODE);
+}
+
+static void *x86_create(struct cpu_env *env, int *err)
+{
+    struct x86_cpu *cpu = calloc(1, sizeof *cpu);
+    if (!cpu) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    if (dcache_init(&cpu->dcache, X86_DCACHE_SIZE)) {
+        free(cpu);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    cpu->env = env;
+    cpu->mmu = env->mmu;
+    cpu->mmu->code_write = code_written;
+    cpu->mmu->code_write_opaque = cpu;
+    x86_reset(cpu);
+    return cpu;
+}
+
+static void x86_destroy(void *opaque)
+{
+    struct x86_cpu *cpu = opaque;
+    dcache_free(&cpu->dcache);
+    free(cpu);
+}
+
+static void exit_simple(struct x86_cpu *cpu, enum squib_exit_kind kind)
+{
+    memset(cpu->exit, 0, sizeof *cpu->exit);
+    cpu->exit->kind = kind;
+    cpu->exit->pc = cpu->rip;
+}
+
+/* Decodes a block at linear address `pc`.  NULL with cpu->exit filled when
+ * the code cannot be fetched. */
+static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
+{
+    size_t cap = sizeof(struct x86_block) + X86_BLOCK_MAX * sizeof(struct x86_insn);
+    struct x86_block *b = dcache_alloc(&cpu->dcache, cap);
+    if (!b) {
+        dcache_flush_now(&cpu->dcache);
+        mmu_unwatch_all(cpu->mmu);
+        b = dcache_alloc(&cpu->dcache, cap);
+    }
+    b->h.pc = pc;
+    b->h.key2 = cpu->mode;
+    b->n = 0;
+    uint64_t a = pc;
+    while (b->n < X86_BLOCK_MAX) {
+        uint8_t buf[15];
+        unsigned in_page = MMU_PAGE_SIZE - (unsigned)(a & (MMU_PAGE_SIZE - 1));
+        const uint8_t *p = mmu_ptr(cpu->mmu, a, false);
+        if (!p) {
+            if (b->n)
+                break; /* end the block before the unfetchable byte */
+            squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                      "x86: instruction fetch from 0x%llx, which is not RAM "
+                                      "or ROM (executing from device memory is not supported)",
+                                      (unsigned long long)a);
+            return NULL;
+        }
+        unsigned avail = in_page;
+        if (in_page < 15) { /* the instruction may cross into the next page */
+            memcpy(buf, p, in_page);
+            const uint8_t *q = mmu_ptr(cpu->mmu, a + in_page, false);
+            if (q) {
+                memcpy(buf + in_page, q, 15 - in_page);
+                avail = 15;
+            }
+            p = buf;
+        }
+        struct x86_insn *i = &b->insn[b->n];
+        int len = x86_decode(p, avail, cpu->mode, i);
+        if (len == 0) { /* runs into non-RAM */
+            if (b->n)
+                break;
+            squib_exit_internal_error(cpu->exit, cpu->rip, p, avail,
+                                      "x86: instruction at 0x%llx runs past the end of RAM",
+                                      (unsigned long long)a);
+            return NULL;
+        }
+        mmu_watch_code(cpu->mmu, a);
+        if ((a & MMU_PAGE_MASK) != ((a + i->len - 1) & MMU_PAGE_MASK))
+            mmu_watch_code(cpu->mmu, a + i->len - 1);
+        b->n++;
+        a += i->len;
+        const struct x86_op_entry *e = i->map ? &x86_map2[i->opcode] : &x86_map1[i->opcode];
+        if (len < 0 || (e->flags & OPF_END) || !e->fn || (a & (MMU_PAGE_SIZE - 1)) == 0 ||
+            (a & MMU_PAGE_MASK) != (pc & MMU_PAGE_MASK))
+            break;
+    }
+    dcache_insert(&cpu->dcache, &b->h);
+    return b;
+}
+
+/* Deals with the attention word; true if run() must return. */
+static bool attend(struct x86_cpu *cpu)
+{
+    unsigned a = atomic_exchange(&cpu->env->attention, 0);
+    if (a & CPU_ATTN_KICK) {
+        exit_simple(cpu, SQUIB_EXIT_INTERRUPTED);
+        return true;
+    }
+    return false;
+}
+
+static bool bp_hit(const struct x86_cpu *cpu)
+{
+    for (unsigned k = 0; k < cpu->debug.n_breakpoints; k++)
+        if (cpu->debug.breakpoints[k] == cpu->rip)
+            return true;
+    return false;
+}
+
+static void x86_run(void *opaque, struct squib_exit *e)
+{
+    struct x86_cpu *cpu = opaque;
+    cpu->exit = e;
+    /* Complete what the previous exit left. */
+    switch (cpu->pending) {
+    case CPU_PENDING_MMIO_READ:
+        cpu->rcache[cpu->rcache_count++] = e->mmio.data & x86_size_mask(e->mmio.size);
+        break;
+    case CPU_PENDING_PIO_READ:
+        cpu->rcache[cpu->rcache_count++] = e->pio.data & x86_size_mask(e->pio.size);
+        break;
+    case CPU_PENDING_HYPERCALL:
+        cpu->r[RAX] = e->hypercall.ret[0];
+        break;
+    case CPU_PENDING_NONE:
+        break;
+    }
+    cpu->pending = CPU_PENDING_NONE;
+    cpu->rcache_pos = 0;
+    cpu->write_exit = false;
+    uint64_t ip_mask = cpu->mode == X86_MODE_LONG64 ? ~0ULL : cpu->mode == X86_MODE_PROT32 ? 0xffffffffULL : 0xffff;
+    bool debugging = cpu->debug.enable;
+
+    for (;;) {
+        if (atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) && attend(cpu))
+            return;
+        if (debugging && cpu->debug.n_breakpoints && bp_hit(cpu) && !cpu->bp_skip) {
+            exit_simple(cpu, SQUIB_EXIT_DEBUG);
+            e->debug.reason = SQUIB_DEBUG_BREAKPOINT;
+            e->debug.addr = cpu->rip;
+            cpu->bp_skip = true; /* resume past it, as RF does (SDM Vol. 3, 18.3.1.1) */
+            return;
+        }
+        cpu->bp_skip = false;
+        uint64_t pc = cpu->seg[SEG_CS].base + cpu->rip;
+        if (cpu->mode != X86_MODE_LONG64)
+            pc &= 0xffffffffULL;
+        struct x86_block *b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+        if (!b && !(b = translate(cpu, pc)))
+            return;
+        const struct x86_insn *i = b->insn, *end = b->insn + (debugging ? 1 : b->n);
+        for (;;) {
+            cpu->next_rip = (cpu->rip + i->len) & ip_mask;
+            int r = i->fn(cpu, i);
+            if (r == X86_NEXT) {
+                cpu->rip = cpu->next_rip;
+                x86_commit(cpu);
+                cpu->insns++;
+                if (++i == end ||
+                    atomic_load_explicit(&cpu->env->attention, memory_order_relaxed))
+                    break;
+                continue;
+            }
+            if (r == X86_BRANCH) {
+                x86_commit(cpu);
+                cpu->insns++;
+                break;
+            }
+            if (r == X86_EXIT)
+                return; /* not done: run again at the same rip */
+            if (r == X86_EXIT_DONE)
+                cpu->rip = cpu->next_rip;
+            x86_commit(cpu);
+            cpu->insns++;
+            return;
+        }
+        if (debugging && cpu->debug.single_step) {
+            exit_simple(cpu, SQUIB_EXIT_DEBUG);
+            e->debug.reason = SQUIB_DEBUG_SINGLE_STEP;
+            return;
+        }
+    }
+}
+
+/* ---- registers ---------------------------------------------------------- */
+
+static void seg_to_api(const struct x86_segment *s, struct squib_x86_segment *o)
+{
+    o->base = s->base;
+    o->limit = s->limit;
+    o->selector = s->sel;
+    o->type = s->attr & 0xf;
+    o->s = (s->attr >> 4) & 1;
+    o->dpl = (s->attr >> 5) & 3;
+    o->present = (s->attr >> 7) & 1;
+    o->avl = (s->attr >> 12) & 1;
+    o->l = (s->attr >> 13) & 1;
+    o->db = (s->attr >> 14) & 1;
+    o->g = (s->attr >> 15) & 1;
+    o->unusable = !o->present;
+}
+
+static void seg_from_api(struct x86_segment *s, const struct squib_x86_segment *o)
+{
+    s->base = o->base;
+    s->limit = o->limit;
+    s->sel = o->selector;
+    s->attr = (uint16_t)((o->type & 0xf) | (o->s & 1) << 4 | (o->dpl & 3) << 5 |
+                         (o->present & 1) << 7 | (o->avl & 1) << 12 | (o->l & 1) << 13 |
+                         (o->db & 1) << 14 | (o->g & 1) << 15);
+}
+
+static void update_mode(struct x86_cpu *cpu)
+{
+    if (!(cpu->cr0 & 1))
+        cpu->mode = X86_MODE_REAL;
+    else if ((cpu->efer & (1u << 10)) && (cpu->seg[SEG_CS].attr & (1u << 13)))
+        cpu->mode = X86_MODE_LONG64;
+    else
+        cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+/* squib_x86_regs order: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 */
+static const uint8_t api_order[16] = {RAX, RBX, RCX, RDX, RSI, RDI, RSP, RBP,
+                                      R8,  R9,  R10, R11, R12, R13, R14, R15};
+
+static int x86_get_regs(void *opaque, enum squib_regset set, void *buf)
+{
+    struct x86_cpu *cpu = opaque;
+    switch (set) {
+    case SQUIB_REGSET_X86_GPR: {
+        struct squib_x86_regs *g = buf;
+        uint64_t *f = &g->rax;
+        for (int k = 0; k < 16; k++)
+            f[k] = cpu->r[api_order[k]];
+        g->rip = cpu->rip;
+        g->rflags = cpu->rflags;
+        return 0;
+    }
+    case SQUIB_REGSET_X86_SYS: {
+        struct squib_x86_sregs *s = buf;
+        memset(s, 0, sizeof *s);
+        seg_to_api(&cpu->seg[SEG_CS], &s->cs);
+        seg_to_api(&cpu->seg[SEG_DS], &s->ds);
+        seg_to_api(&cpu->seg[SEG_ES], &s->es);
+        seg_to_api(&cpu->seg[SEG_FS], &s->fs);
+        seg_to_api(&cpu->seg[SEG_GS], &s->gs);
+        seg_to_api(&cpu->seg[SEG_SS], &s->ss);
+        seg_to_api(&cpu->tr, &s->tr);
+        seg_to_api(&cpu->ldtr, &s->ldt);
+        s->gdt = (struct squib_x86_dtable){cpu->gdtr.base, (uint16_t)cpu->gdtr.limit};
+        s->idt = (struct squib_x86_dtable){cpu->idtr.base, (uint16_t)cpu->idtr.limit};
+        s->cr0 = cpu->cr0;
+        s->cr2 = cpu->cr2;
+        s->cr3 = cpu->cr3;
+        s->cr4 = cpu->cr4;
+        s->cr8 = cpu->cr8;
+        s->efer = cpu->efer;
+        s->apic_base = cpu->apic_base;
+        return 0;
+    }
+    case SQUIB_REGSET_X86_FPU:
+        memcpy(buf, cpu->fpu_image, sizeof cpu->fpu_image);
+        return 0;
+    default:
+        return squib_fail(-EINVAL, "x86: unknown register set %d", (int)set);
+    }
+}
+
+static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
+{
+    struct x86_cpu *cpu = opaque;
+    switch (set) {
+    case SQUIB_REGSET_X86_GPR: {
+        const struct squib_x86_regs *g = buf;
+        const uint64_t *f = &g->rax;
+        for (int k = 0; k < 16; k++)
+            cpu->r[api_order[k]] = f[k];
+        cpu->rip = g->rip;
+        cpu->rflags = (g->rflags & 0x3f7fd7) | 2;
+        return 0;
+    }
+    case SQUIB_REGSET_X86_SYS: {
+        const struct squib_x86_sregs *s = buf;
+        seg_from_api(&cpu->seg[SEG_CS], &s->cs);
+        seg_from_api(&cpu->seg[SEG_DS], &s->ds);
+        seg_from_api(&cpu->seg[SEG_ES], &s->es);
+        seg_from_api(&cpu->seg[SEG_FS], &s->fs);
+        seg_from_api(&cpu->seg[SEG_GS], &s->gs);
+        seg_from_api(&cpu->seg[SEG_SS], &s->ss);
+        seg_from_api(&cpu->tr, &s->tr);
+        seg_from_api(&cpu->ldtr, &s->ldt);
+        cpu->gdtr = (struct x86_segment){.base = s->gdt.base, .limit = s->gdt.limit};
+        cpu->idtr = (struct x86_segment){.base = s->idt.base, .limit = s->idt.limit};
+        cpu->cr0 = s->cr0;
+        cpu->cr2 = s->cr2;
+        cpu->cr3 = s->cr3;
+        cpu->cr4 = s->cr4;
+        cpu->cr8 = s->cr8;
+        cpu->efer = s->efer;
+        cpu->apic_base = s->apic_base;
+        update_mode(cpu);
+        if (cpu->cr0 & 0x80000000u)
+            return squib_fail(-ENOSYS, "x86 interpreter: paging (CR0.PG) lands with the x86 "
+                                       "core issue; the registers were set but code will not "
+                                       "run translated");
+        return 0;
+    }
+    case SQUIB_REGSET_X86_FPU:
+        memcpy(cpu->fpu_image, buf, sizeof cpu->fpu_image);
+        return 0;
+    default:
+        return squib_fail(-EINVAL, "x86: unknown register set %d", (int)set);
+    }
+}
+
+enum {
+    MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
+    MSR_APIC_BASE = 0x1B, MSR_EFER = 0xC0000080, MSR_TSC_AUX = 0xC0000103,
+};
+
+static uint64_t *msr_slot(struct x86_cpu *cpu, uint32_t idx)
+{
+    switch (idx) {
+    case MSR_SYSENTER_CS: return &cpu->msr_sysenter_cs;
+    case MSR_SYSENTER_ESP: return &cpu->msr_sysenter_esp;
+    case MSR_SYSENTER_EIP: return &cpu->msr_sysenter_eip;
+    case MSR_APIC_BASE: return &cpu->apic_base;
+    case MSR_EFER: return &cpu->efer;
+    case MSR_TSC_AUX: return &cpu->msr_tsc_aux;
+    default: return NULL;
+    }
+}
+
+static int x86_get_one_reg(void *opaque, uint64_t id, uint64_t *value)
+{
+    struct x86_cpu *cpu = opaque;
+    uint64_t *p = SQUIB_REG_IS_X86_MSR(id) ? msr_slot(cpu, (uint32_t)id) : NULL;
+    if (!p)
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not modelled yet",
+                          (unsigned long long)id);
+    *value = *p;
+    return 0;
+}
+
+static int x86_set_one_reg(void *opaque, uint64_t id, uint64_t value)
+{
+    struct x86_cpu *cpu = opaque;
+    uint64_t *p = SQUIB_REG_IS_X86_MSR(id) ? msr_slot(cpu, (uint32_t)id) : NULL;
+    if (!p)
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not modelled yet",
+                          (unsigned long long)id);
+    *p = value;
+    if (p == &cpu->efer)
+        update_mode(cpu);
+    return 0;
+}
+
+static int x86_set_guest_debug(void *opaque, const struct squib_guest_debug *dbg)
+{
+    struct x86_cpu *cpu = opaque;
+    cpu->debug = *dbg;
+    cpu->bp_skip = false;
+    return 0;
+}
+
+const struct cpu_core_ops x86_core_ops = {
+    .arch = SQUIB_ARCH_X86_64,
+    .name = "x86-64",
+    .create = x86_create,
+    .destroy = x86_destroy,
+    .run = x86_run,
+    .get_regs = x86_get_regs,
+    .set_regs = x86_set_regs,
+    .get_one_reg = x86_get_one_reg,
+    .set_one_reg = x86_set_one_reg,
+    .set_guest_debug = x86_set_guest_debug,
+};

@@ -1,0 +1,304 @@
+/* cpu/x86/exec_alu.c: ALU, data movement and flag instructions. */
+#include "cpu/x86/x86.h"
+
+#define RET_DONE(cpu) return x86_done(cpu)
+
+/* 00-3D: ADD/OR/ADC/SBB/AND/SUB/XOR/CMP in the forms Eb,Gb Ev,Gv Gb,Eb Gv,Ev
+ * AL,Ib eAX,Iz.  The operation is opcode bits 5:3, the form bits 2:0. */
+int x86_op_alu(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned op = (i->opcode >> 3) & 7, form = i->opcode & 7, sz = i->opsize;
+    uint64_t a, b, r;
+    switch (form) {
+    case 0:
+    case 1: /* E, G */
+        if (!x86_get_rm(cpu, i, sz, &a))
+            return X86_EXIT;
+        b = x86_get_reg(cpu, i->reg, sz, i->rex);
+        r = x86_alu(cpu, op, sz, a, b);
+        if (op != 7 && !x86_set_rm(cpu, i, sz, r))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    case 2:
+    case 3: /* G, E */
+        if (!x86_get_rm(cpu, i, sz, &b))
+            return X86_EXIT;
+        a = x86_get_reg(cpu, i->reg, sz, i->rex);
+        r = x86_alu(cpu, op, sz, a, b);
+        if (op != 7)
+            x86_set_reg(cpu, i->reg, sz, i->rex, r);
+        return X86_NEXT;
+    default: /* AL/eAX, imm */
+        r = x86_alu(cpu, op, sz, cpu->r[RAX], i->imm);
+        if (op != 7)
+            x86_set_reg(cpu, RAX, sz, true, r);
+        return X86_NEXT;
+    }
+}
+
+/* 80, 81, 83: group 1, Eb,Ib / Ev,Iz / Ev,Ib (SDM Vol. 2, Table A-6). */
+int x86_op_grp1(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned op = i->reg & 7, sz = i->opsize;
+    uint64_t a;
+    if (!x86_get_rm(cpu, i, sz, &a))
+        return X86_EXIT;
+    uint64_t r = x86_alu(cpu, op, sz, a, i->imm);
+    if (op != 7 && !x86_set_rm(cpu, i, sz, r))
+        return X86_EXIT;
+    RET_DONE(cpu);
+}
+
+/* 84/85 TEST E,G; A8/A9 TEST AL/eAX,imm */
+int x86_op_test(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t a, b;
+    if (i->opcode >= 0xA8) {
+        a = cpu->r[RAX];
+        b = i->imm;
+    } else {
+        if (!x86_get_rm(cpu, i, i->opsize, &a))
+            return X86_EXIT;
+        b = x86_get_reg(cpu, i->reg, i->opsize, i->rex);
+    }
+    x86_flags_logic(cpu, i->opsize, a & b & x86_size_mask(i->opsize));
+    return X86_NEXT;
+}
+
+/* F6/F7 group 3: only TEST (/0, /1), NOT (/2) and NEG (/3) so far. */
+int x86_op_grp3(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    uint64_t a;
+    switch (i->reg & 7) {
+    case 0:
+    case 1:
+        if (!x86_get_rm(cpu, i, sz, &a))
+            return X86_EXIT;
+        x86_flags_logic(cpu, sz, a & i->imm & x86_size_mask(sz));
+        return X86_NEXT;
+    case 2:
+        if (!x86_get_rm(cpu, i, sz, &a))
+            return X86_EXIT;
+        if (!x86_set_rm(cpu, i, sz, ~a))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    case 3: {
+        if (!x86_get_rm(cpu, i, sz, &a))
+            return X86_EXIT;
+        uint64_t r = x86_alu(cpu, 5, sz, 0, a); /* NEG = 0 - a; CF = (a != 0) */
+        if (!x86_set_rm(cpu, i, sz, r))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    default:
+        return x86_op_unimplemented(cpu, i); /* MUL/IMUL/DIV/IDIV */
+    }
+}
+
+/* 40-4F INC/DEC r (not in 64-bit mode, where they are REX). */
+int x86_op_incdec_r(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned r = i->opcode & 7;
+    x86_set_reg(cpu, r, i->opsize, true,
+                x86_incdec(cpu, i->opsize, cpu->r[r], i->opcode >= 0x48));
+    return X86_NEXT;
+}
+
+/* FE/FF /0 /1: INC/DEC E */
+int x86_op_incdec_rm(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t a;
+    if ((i->reg & 7) > 1)
+        return x86_op_unimplemented(cpu, i); /* FE /2../7 are undefined: #UD */
+    if (!x86_get_rm(cpu, i, i->opsize, &a))
+        return X86_EXIT;
+    if (!x86_set_rm(cpu, i, i->opsize, x86_incdec(cpu, i->opsize, a, (i->reg & 7) == 1)))
+        return X86_EXIT;
+    RET_DONE(cpu);
+}
+
+/* 88/89 MOV E,G; 8A/8B MOV G,E */
+int x86_op_mov_rm(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t v;
+    if (i->opcode <= 0x89) {
+        if (!x86_set_rm(cpu, i, i->opsize, x86_get_reg(cpu, i->reg, i->opsize, i->rex)))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    if (!x86_get_rm(cpu, i, i->opsize, &v))
+        return X86_EXIT;
+    x86_set_reg(cpu, i->reg, i->opsize, i->rex, v);
+    return X86_NEXT;
+}
+
+/* C6/C7 /0 MOV E, imm */
+int x86_op_mov_rm_imm(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if ((i->reg & 7) != 0)
+        return x86_op_unimplemented(cpu, i);
+    if (!x86_set_rm(cpu, i, i->opsize, i->imm))
+        return X86_EXIT;
+    RET_DONE(cpu);
+}
+
+/* B0-B7 MOV r8, imm8; B8-BF MOV r, imm */
+int x86_op_mov_r_imm(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    x86_set_reg(cpu, i->reg, i->opsize, i->rex, i->imm);
+    return X86_NEXT;
+}
+
+/* A0-A3 MOV AL/eAX <-> moffs */
+int x86_op_mov_moffs(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t off = i->imm & x86_size_mask(i->adsize), v;
+    if (i->opcode <= 0xA1) {
+        if (!x86_mem_read(cpu, i, i->seg, off, i->opsize, &v))
+            return X86_EXIT;
+        x86_set_reg(cpu, RAX, i->opsize, true, v);
+        return X86_NEXT;
+    }
+    if (!x86_mem_write(cpu, i, i->seg, off, i->opsize, cpu->r[RAX]))
+        return X86_EXIT;
+    RET_DONE(cpu);
+}
+
+/* 8D LEA */
+int x86_op_lea(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if (i->mod == 3)
+        return x86_op_unimplemented(cpu, i); /* #UD */
+    x86_set_reg(cpu, i->reg, i->opsize, i->rex, x86_ea(cpu, i));
+    return X86_NEXT;
+}
+
+/* 8C MOV Ew,Sreg; 8E MOV Sreg,Ew (real mode only so far) */
+int x86_op_mov_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned s = i->reg & 7;
+    if (s > SEG_GS)
+        return x86_op_unimplemented(cpu, i);
+    if (i->opcode == 0x8C) {
+        unsigned sz = i->mod == 3 ? i->opsize : 2;
+        if (!x86_set_rm(cpu, i, sz, cpu->seg[s].sel))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    if (s == SEG_CS || cpu->mode != X86_MODE_REAL)
+        return x86_op_unimplemented(cpu, i); /* protected-mode loads: x86 core issue */
+    uint64_t v;
+    if (!x86_get_rm(cpu, i, 2, &v))
+        return X86_EXIT;
+    x86_load_seg_real(cpu, (int)s, (uint16_t)v);
+    return X86_NEXT;
+}
+
+/* 86/87 XCHG E,G; 90-97 XCHG eAX,r (90 without REX.B is NOP) */
+int x86_op_xchg(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    if (i->opcode >= 0x90) {
+        if (i->reg == RAX && sz != 4)
+            return X86_NEXT; /* NOP (and 32-bit XCHG EAX,EAX zero-extends) */
+        uint64_t a = cpu->r[RAX], b = cpu->r[i->reg];
+        x86_set_reg(cpu, RAX, sz, true, b);
+        x86_set_reg(cpu, i->reg, sz, true, a);
+        return X86_NEXT;
+    }
+    uint64_t a, b = x86_get_reg(cpu, i->reg, sz, i->rex);
+    if (!x86_get_rm(cpu, i, sz, &a))
+        return X86_EXIT;
+    if (!x86_set_rm(cpu, i, sz, b))
+        return X86_EXIT;
+    x86_set_reg(cpu, i->reg, sz, i->rex, a);
+    RET_DONE(cpu);
+}
+
+/* 98 CBW/CWDE/CDQE, 99 CWD/CDQ/CQO */
+int x86_op_cbw_cwd(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    uint64_t a = cpu->r[RAX];
+    if (i->opcode == 0x98) {
+        uint64_t half = a & x86_size_mask(sz / 2), sb = 1ULL << (4 * sz - 1);
+        x86_set_reg(cpu, RAX, sz, true, (half ^ sb) - sb);
+    } else {
+        uint64_t sb = 1ULL << (8 * sz - 1);
+        x86_set_reg(cpu, RDX, sz, true, (a & sb) ? ~0ULL : 0);
+    }
+    return X86_NEXT;
+}
+
+/* F5 CMC, F8 CLC, F9 STC, FC CLD, FD STD */
+int x86_op_flag(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    switch (i->opcode) {
+    case 0xF5: cpu->rflags ^= F_CF; break;
+    case 0xF8: cpu->rflags &= ~(uint64_t)F_CF; break;
+    case 0xF9: cpu->rflags |= F_CF; break;
+    case 0xFC: cpu->rflags &= ~(uint64_t)F_DF; break;
+    default: cpu->rflags |= F_DF; break;
+    }
+    return X86_NEXT;
+}
+
+/* 50-57 PUSH r, 58-5F POP r */
+int x86_op_pushpop_r(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t v;
+    if (i->opcode < 0x58) {
+        if (!x86_push(cpu, i, i->opsize, cpu->r[i->reg]))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    if (!x86_pop(cpu, i, i->opsize, &v))
+        return X86_EXIT;
+    x86_set_reg(cpu, i->reg, i->opsize, true, v);
+    return X86_NEXT;
+}
+
+/* 68 PUSH Iz, 6A PUSH Ib */
+int x86_op_push_imm(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if (!x86_push(cpu, i, i->opsize, i->imm))
+        return X86_EXIT;
+    RET_DONE(cpu);
+}
+
+/* 06/0E/16/1E PUSH sreg, 07/17/1F POP sreg (not 64-bit mode) */
+int x86_op_pushpop_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned s = (i->opcode >> 3) & 3;
+    if (!(i->opcode & 1)) {
+        if (!x86_push(cpu, i, i->opsize, cpu->seg[s].sel))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    if (cpu->mode != X86_MODE_REAL)
+        return x86_op_unimplemented(cpu, i);
+    uint64_t v;
+    if (!x86_pop(cpu, i, i->opsize, &v))
+        return X86_EXIT;
+    x86_load_seg_real(cpu, (int)s, (uint16_t)v);
+    return X86_NEXT;
+}
+
+/* 9C PUSHF, 9D POPF (real mode: IOPL/VM rules land with the x86 core) */
+int x86_op_pushf_popf(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if (i->opcode == 0x9C) {
+        if (!x86_push(cpu, i, i->opsize, (cpu->rflags & 0x3f7fd7) | 2))
+            return X86_EXIT;
+        RET_DONE(cpu);
+    }
+    if (cpu->mode != X86_MODE_REAL)
+        return x86_op_unimplemented(cpu, i);
+    uint64_t v;
+    if (!x86_pop(cpu, i, i->opsize, &v))
+        return X86_EXIT;
+    uint64_t m = (F_ARITH | F_TF | F_IF | F_DF | 0x7000) & x86_size_mask(i->opsize);
+    cpu->rflags = (cpu->rflags & ~m) | (v & m) | 2;
+    return X86_NEXT;
+}

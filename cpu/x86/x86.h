@@ -1,0 +1,191 @@
+/* cpu/x86/x86.h: the x86-64 interpreter core's state and internal API.
+ *
+ * This is the scaffold the x86 CPU issue fills in: a pre-decoder into
+ * struct x86_insn, an opcode table with handler pointers, blocks of
+ * predecoded instructions in the shared decode cache (cpu/dcache.h), and
+ * one checked path to guest memory (mmu/).  Device accesses leave as exits;
+ * a read exit re-executes the instruction on the next run, answered from the
+ * per-instruction read cache (Intel SDM semantics stay exact for
+ * read-modify-write to MMIO and for `rep ins`).
+ */
+#ifndef CPU_X86_X86_H
+#define CPU_X86_X86_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "cpu/dcache.h"
+
+enum x86_reg { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+enum x86_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
+
+/* RFLAGS bits (SDM Vol. 1, 3.4.3) */
+enum {
+    F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6, F_SF = 1u << 7,
+    F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11,
+    F_ARITH = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF,
+};
+
+struct x86_segment {
+    uint64_t base;
+    uint32_t limit;
+    uint16_t sel;
+    uint16_t attr; /* type(4) s(1) dpl(2) p(1) avl(1) l(1) db(1) g(1), from bit 0 */
+};
+
+/* Code modes the decoder depends on (part of the decode-cache key). */
+enum x86_mode { X86_MODE_REAL = 0, X86_MODE_PROT16 = 1, X86_MODE_PROT32 = 2, X86_MODE_LONG64 = 3 };
+
+struct x86_cpu;
+struct x86_insn;
+
+/* Handler results. */
+enum {
+    X86_NEXT = 0,      /* done: rip = next_rip, fall through in the block */
+    X86_BRANCH = 1,    /* done: the handler set rip; leave the block */
+    X86_EXIT = 2,      /* not done (read exit, or a rep iteration): rip stays,
+                          cpu->exit is filled; return from run() */
+    X86_EXIT_DONE = 3, /* done with a write exit: rip = next_rip, return */
+    X86_EXIT_BRANCH = 4, /* done with a write exit; the handler set rip */
+};
+
+typedef int (*x86_handler)(struct x86_cpu *cpu, const struct x86_insn *i);
+
+/* One predecoded instruction (SDM Vol. 2, 2.1: prefixes, opcode, ModRM, SIB,
+ * displacement, immediate). */
+struct x86_insn {
+    x86_handler fn;
+    uint8_t len;
+    uint8_t opsize;  /* 1, 2, 4, 8: operand size of the instruction */
+    uint8_t adsize;  /* 2, 4, 8 */
+    uint8_t seg;     /* effective segment for memory operands */
+    uint8_t rep;     /* 0, 0xF3 (REP/REPE), 0xF2 (REPNE) */
+    uint8_t opcode;  /* last opcode byte */
+    uint8_t map;     /* 0: one-byte, 1: 0F */
+    uint8_t reg;     /* ModRM.reg (with REX.R) or the register in the opcode */
+    uint8_t rm;      /* ModRM.rm register (with REX.B) when mod == 3 */
+    uint8_t mod;     /* 3 = register operand; otherwise memory */
+    uint8_t base, index, scale; /* memory operand: base/index 0xff = none */
+    uint8_t rex;
+    bool rip_rel;
+    int64_t disp;
+    uint64_t imm, imm2;
+};
+
+struct x86_block {
+    struct dcache_block h;
+    uint32_t n;
+    struct x86_insn insn[];
+};
+
+#define X86_BLOCK_MAX 32
+
+struct x86_cpu {
+    uint64_t r[16];
+    uint64_t rip, rflags;
+    struct x86_segment seg[6];
+    struct x86_segment gdtr, idtr, ldtr, tr;
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+    uint64_t msr_tsc_aux, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+    enum x86_mode mode;
+
+    struct cpu_env *env;
+    struct mmu *mmu;
+    struct dcache dcache;
+    struct squib_exit *exit; /* the record of the current run */
+
+    /* The read exit the next run completes, and the per-instruction read
+     * cache that answers the re-executed instruction. */
+    enum cpu_pending pending;
+    uint64_t rcache[4];
+    unsigned rcache_count, rcache_pos;
+    bool write_exit; /* a write exit is filled; the instruction completes */
+    uint64_t next_rip;
+
+    struct squib_guest_debug debug;
+    bool bp_skip; /* resume past the breakpoint just reported */
+    uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
+    uint64_t insns; /* retired instructions (statistics) */
+};
+
+/* decode.c: decodes one instruction from `bytes` (at most `avail` bytes).
+ * Returns the length, or 0 if it needs more bytes than available, or -1
+ * with i->fn pointing at a handler that reports the problem. */
+int x86_decode(const uint8_t *bytes, unsigned avail, enum x86_mode mode, struct x86_insn *i);
+
+/* table.c */
+struct x86_op_entry {
+    x86_handler fn;
+    uint16_t flags;
+    const char *name;
+};
+enum {
+    OPF_MODRM = 1 << 0,
+    OPF_IMM8 = 1 << 1,   /* Ib */
+    OPF_IMMZ = 1 << 2,   /* Iz: 16 or 32 bits, sign-extended to 64 */
+    OPF_IMMV = 1 << 3,   /* Iv: 16/32/64 (MOV r, imm) */
+    OPF_IMM16 = 1 << 4,  /* Iw */
+    OPF_BYTE = 1 << 5,   /* operand size 8 (b) */
+    OPF_FAR = 1 << 6,    /* Ap: ptr16:16/32 */
+    OPF_MOFFS = 1 << 7,  /* Ob/Ov: address-size offset */
+    OPF_REL8 = 1 << 8,   /* Jb */
+    OPF_RELZ = 1 << 9,   /* Jz */
+    OPF_GROUP = 1 << 10, /* ModRM.reg selects: entry fn is a group dispatcher */
+    OPF_D64 = 1 << 11,   /* operand size defaults to 64 in long mode */
+    OPF_END = 1 << 12,   /* ends a block (control transfer, mode change) */
+    OPF_IMM8_2 = 1 << 13, /* Iw, Ib (ENTER) */
+};
+extern const struct x86_op_entry x86_map1[256];
+extern const struct x86_op_entry x86_map2[256];
+
+/* Handler for opcodes without semantics yet: INTERNAL_ERROR with the bytes. */
+int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i);
+
+/* mem.c: segmented access through the MMU.  Reads return false when the
+ * access became a read exit (cpu->exit filled): the handler returns X86_EXIT
+ * with no side effects and is executed again when the data is there.  A
+ * write to non-RAM fills a write exit and returns true: the instruction
+ * completes and the handler returns x86_done(cpu).  Writes return false
+ * only for a second device write in one instruction (INTERNAL_ERROR). */
+bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                  unsigned size, uint64_t *val);
+bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                   unsigned size, uint64_t val);
+bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
+                 uint32_t *val);
+void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
+                  uint32_t val);
+uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i);
+/* Clears the read cache once an instruction (or rep iteration) committed. */
+static inline void x86_commit(struct x86_cpu *cpu)
+{
+    cpu->rcache_count = cpu->rcache_pos = 0;
+}
+static inline int x86_done(struct x86_cpu *cpu)
+{
+    if (cpu->write_exit) {
+        cpu->write_exit = false;
+        return X86_EXIT_DONE;
+    }
+    return X86_NEXT;
+}
+
+/* Operand helpers (exec_common.c). */
+uint64_t x86_get_reg(const struct x86_cpu *cpu, unsigned reg, unsigned size, bool rex);
+void x86_set_reg(struct x86_cpu *cpu, unsigned reg, unsigned size, bool rex, uint64_t v);
+bool x86_get_rm(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t *v);
+bool x86_set_rm(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v);
+bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v);
+bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t *v);
+void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel);
+uint64_t x86_size_mask(unsigned size);
+
+/* alu.c: the eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP)
+ * with exact flags (SDM Vol. 1, 3.4.3.1 and Appendix A). */
+uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b);
+void x86_flags_logic(struct x86_cpu *cpu, unsigned size, uint64_t r);
+uint64_t x86_incdec(struct x86_cpu *cpu, unsigned size, uint64_t a, bool dec);
+bool x86_cond(const struct x86_cpu *cpu, unsigned cc);
+
+#endif
