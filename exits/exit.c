@@ -62,9 +62,10 @@ int squib_exit_format(const struct squib_exit *e, char *buf, size_t len)
         char bytes[3 * SQUIB_EXIT_INSN_MAX + 1] = "";
         size_t n = e->internal.insn_len < SQUIB_EXIT_INSN_MAX ? e->internal.insn_len
                                                               : SQUIB_EXIT_INSN_MAX;
+        size_t p = 0;
         for (size_t i = 0; i < n; i++)
-            snprintf(bytes + 3 * i, sizeof bytes - 3 * i, "%s%02x", i ? " " : "",
-                     e->internal.insn[i]);
+            p += (size_t)snprintf(bytes + p, sizeof bytes - p, "%s%02x", i ? " " : "",
+                                  e->internal.insn[i]);
         return snprintf(buf, len, "%s pc=0x%llx bytes=[%s]: %.*s", k, pc, bytes,
                         SQUIB_EXIT_MESSAGE_MAX, e->internal.message);
     }
