@@ -1,0 +1,200 @@
+/* The command line end to end: the bundled ROMs through build/squib, the
+ * QEMU-style options, errors for bad input (never a crash), and the exit
+ * stream of the x86 ROM on the interpreter and on KVM compared line by line. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "squib/accel.h"
+
+struct result {
+    int status; /* exit status, or 128 + signal */
+    char out[65536], err[65536];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+}
+
+/* Runs squib with argv (NULL-terminated), stdin from /dev/null. */
+static void run_squib(struct result *r, const char *const *args)
+{
+    char out[] = "/tmp/squib-cli-out-XXXXXX", err[] = "/tmp/squib-cli-err-XXXXXX";
+    int fo = mkstemp(out), fe = mkstemp(err);
+    cr_assert(fo >= 0 && fe >= 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        dup2(in, 0);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        const char *argv[64] = {SQUIB_CLI};
+        for (int k = 0; args[k] && k < 62; k++)
+            argv[k + 1] = args[k];
+        execv(SQUIB_CLI, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(out, r->out, sizeof r->out);
+    slurp(err, r->err, sizeof r->err);
+    close(fo);
+    close(fe);
+    unlink(out);
+    unlink(err);
+}
+
+#define X86_ROM SQUIB_ROM_DIR "/x86-hello.bin"
+#define A64_ROM SQUIB_ROM_DIR "/arm64-hello.bin"
+
+Test(cli, x86_rom_in_the_interpreter)
+{
+    static struct result r;
+    const char *a[] = {"-accel", "interp", "-bios", X86_ROM, "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                       "-debugcon", "stdio", "-display", "none", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 1, "isa-debug-exit with 0 ends with status 1; stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "squib x86 guest: hello from real mode\r\n");
+}
+
+Test(cli, x86_rom_powers_off_through_acpi_without_debug_exit)
+{
+    static struct result r;
+    const char *a[] = {"-accel", "interp", "-bios", X86_ROM, "-nographic", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "squib x86 guest: hello from real mode\r\n");
+}
+
+Test(cli, arm64_rom_prints_on_pl011_and_ends_with_psci_off)
+{
+    static struct result r;
+    const char *a[] = {"-M", "virt", "-cpu", "cortex-a72", "-m", "64", "-nodefaults", "-device",
+                       "loader,file=" A64_ROM ",addr=0x40200000,cpu-num=0", "-nographic", "-d", "exits", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert(strstr(r.out, "squib aarch64 guest"), "stdout: %s", r.out);
+    cr_assert(strstr(r.err, "exit hypercall func=0x84000008"), "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "exit mmio write addr=0x9000000 size="), "stderr: %s", r.err);
+}
+
+/* Keeps the lines starting with "exit " (the trace), dropping the "dev="
+ * annotation only where backends may legitimately differ: none. */
+static void trace_lines(const char *err, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = err; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) + 1 : strlen(p);
+        if (strncmp(p, "exit ", 5) == 0 && n + l < len) {
+            memcpy(out + n, p, l);
+            n += l;
+        }
+        p += l;
+    }
+    out[n] = 0;
+}
+
+Test(cli, x86_exit_stream_is_identical_on_interp_and_kvm)
+{
+    struct squib_accel_info info[4];
+    int n = squib_accel_list(SQUIB_ARCH_X86_64, info, 4);
+    bool kvm = false;
+    for (int k = 0; k < n; k++)
+        if (!strcmp(info[k].name, "kvm"))
+            kvm = info[k].available;
+    if (!kvm) {
+        for (int k = 0; k < n; k++)
+            if (!strcmp(info[k].name, "kvm"))
+                cr_skip_test("KVM is not usable here: %s", info[k].why);
+        cr_skip_test("no KVM backend");
+    }
+    static struct result ri, rk;
+    static char ti[65536], tk[65536];
+    const char *a[] = {"-accel", "interp", "-bios", X86_ROM, "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                       "-debugcon", "stdio", "-display", "none", "-d", "exits", NULL};
+    run_squib(&ri, a);
+    a[1] = "kvm";
+    run_squib(&rk, a);
+    cr_assert_eq(ri.status, 1, "interp: %s", ri.err);
+    cr_assert_eq(rk.status, 1, "kvm: %s", rk.err);
+    cr_assert_str_eq(ri.out, rk.out);
+    trace_lines(ri.err, ti, sizeof ti);
+    trace_lines(rk.err, tk, sizeof tk);
+    cr_assert_gt(strlen(ti), 1000, "the trace has the ROM's exits");
+    cr_assert_str_eq(ti, tk, "exit streams differ:\n--- interp\n%s\n--- kvm\n%s", ti, tk);
+}
+
+Test(cli, help_and_lists)
+{
+    static struct result r;
+    const char *h[] = {"--help", NULL};
+    run_squib(&r, h);
+    cr_assert_eq(r.status, 0);
+    for (const char *opt = "-M\0-cpu\0-m\0-smp\0-accel\0-bios\0-kernel\0-device loader\0isa-debug-exit\0"
+                           "-serial\0-debugcon\0-nographic\0-display none\0-nodefaults\0-no-reboot\0"
+                           "-d exits\0-D FILE\0--stats\0";
+         *opt; opt += strlen(opt) + 1)
+        cr_assert(strstr(r.out, opt), "--help does not document %s", opt);
+    const char *ah[] = {"-accel", "help", NULL};
+    run_squib(&r, ah);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "interp") && strstr(r.out, "kvm"), "%s", r.out);
+    const char *mh[] = {"-M", "help", NULL};
+    run_squib(&r, mh);
+    cr_assert(strstr(r.out, "pc") && strstr(r.out, "virt"));
+}
+
+static void expect_error(const char *const *args, const char *needle)
+{
+    static struct result r;
+    run_squib(&r, args);
+    cr_assert_neq(r.status, 0, "%s: should fail", args[0]);
+    cr_assert_lt(r.status, 128, "%s: crashed with signal %d; stderr: %s", args[0], r.status - 128, r.err);
+    cr_assert(strstr(r.err, needle), "stderr for %s lacks '%s': %s", args[0], needle, r.err);
+}
+
+Test(cli, unsupported_and_bad_options_are_clear_errors)
+{
+    const char *a1[] = {"-hda", "disk.img", NULL};
+    expect_error(a1, "-hda: option not supported yet");
+    const char *a2[] = {"-M", "q35", NULL};
+    expect_error(a2, "unknown machine");
+    const char *a3[] = {"-m", "lots", NULL};
+    expect_error(a3, "not a RAM size");
+    const char *a4[] = {"-bios", X86_ROM, "-smp", "2", NULL};
+    expect_error(a4, "only one vCPU");
+    const char *a5[] = {"-accel", "hvf", NULL};
+    expect_error(a5, "unknown accelerator");
+    const char *a6[] = {"-device", "virtio-net", NULL};
+    expect_error(a6, "device not supported yet");
+    const char *a7[] = {"-serial", "tcp::4444", NULL};
+    expect_error(a7, "-serial tcp::4444: not supported yet");
+    const char *a8[] = {"-bios", "/nonexistent/rom.bin", NULL};
+    expect_error(a8, "/nonexistent/rom.bin");
+    const char *a9[] = {"-bios", SQUIB_SOURCE_DIR "/README.md", NULL};
+    expect_error(a9, "64 KiB");
+    const char *a10[] = {"-M", "pc", NULL};
+    expect_error(a10, "no firmware");
+    const char *a11[] = {"-device", "loader,file=x", NULL};
+    expect_error(a11, "needs addr");
+    const char *a12[] = {"-cpu", "pentium", "-bios", X86_ROM, NULL};
+    expect_error(a12, "-cpu pentium");
+    const char *a13[] = {"-d", "in_asm", NULL};
+    expect_error(a13, "log item not supported yet");
+    const char *a14[] = {"-M", "virt", "-kernel", X86_ROM, NULL};
+    expect_error(a14, "not an arm64 Image");
+    const char *a15[] = {"-M", "virt", "-device", "loader,file=" A64_ROM ",addr=0x1000,cpu-num=0", NULL};
+    expect_error(a15, "0x1000");
+}
