@@ -132,10 +132,8 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
      * may sit there, so then the DTB goes 2 MiB below the top of RAM. */
     uint64_t fdt_addr = elf_kernel ? VIRT_RAM_BASE + ram - (2ULL << 20) : VIRT_RAM_BASE;
     rc = boot_build_virt_fdt(&f, fdt, VIRT_FDT_MAX);
-    if (!rc) {
-        uint32_t total = (uint32_t)fdt[4] << 24 | (uint32_t)fdt[5] << 16 | (uint32_t)fdt[6] << 8 | fdt[7];
-        rc = squib_physmap_write(&m->mem, fdt_addr, fdt, total);
-    }
+    if (!rc)
+        rc = squib_physmap_write(&m->mem, fdt_addr, fdt, boot_fdt_size(fdt));
     free(fdt);
     if (rc)
         return rc;
