@@ -41,6 +41,8 @@ if [ "${SANITIZE:-0}" = 1 ]; then
     dir=build-asan
     flags=(-DCMAKE_BUILD_TYPE=Debug -DSQUIB_SANITIZE=ON)
 fi
+# The tests need Criterion, which only "test" installs.
+[ "$mode" = test ] && flags+=(-DSQUIB_BUILD_TESTS=ON) || flags+=(-DSQUIB_BUILD_TESTS=OFF)
 cmake -S . -B "$dir" "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "${JOBS:-2}"
 

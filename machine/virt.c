@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "boot/bytes.h"
 #include "machine/board.h"
 #include "util/err.h"
 
@@ -92,9 +93,16 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
         elf_kernel = boot_is_elf(data, size);
         if (elf_kernel)
             rc = boot_load_elf64(&m->mem, cfg->kernel, data, size, SQUIB_ARCH_ARM64, &entry);
-        else
-            rc = boot_load_arm64_image(&m->mem, cfg->kernel, data, size, VIRT_RAM_BASE, ram,
-                                       &entry);
+        else {
+            /* An Image with text_offset 0 (every kernel since 5.8) would sit
+             * at the start of RAM, where the DTB goes: use the next 2 MiB
+             * aligned base instead, as QEMU does (booting.rst allows any). */
+            uint64_t base = VIRT_RAM_BASE;
+            if (size >= 24 && boot_le64(data + 8) == 0 && boot_le64(data + 16) != 0)
+                base += 2ULL << 20;
+            rc = boot_load_arm64_image(&m->mem, cfg->kernel, data, size, base,
+                                       ram - (base - VIRT_RAM_BASE), &entry);
+        }
         free(data);
         if (rc)
             return rc;

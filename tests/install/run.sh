@@ -3,8 +3,8 @@
 # against it twice, through pkg-config and through find_package(squib), then
 # runs both on the x86 ROM in the interpreter.
 set -euo pipefail
-build=$1
-src=$2
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null

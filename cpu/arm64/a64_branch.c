@@ -1,0 +1,123 @@
+/* cpu/arm64/a64_branch.c: B, BL, B.cond, CBZ/CBNZ, TBZ/TBNZ, BR, BLR, RET.
+ *
+ * Blocks are keyed by their guest pc, so pc-relative targets are absolute by
+ * the time a handler runs.  Operands: imm = taken target, imm2 = the
+ * fall-through pc (also the BL/BLR link value), n = tested or target
+ * register, p0 = condition or bit number.  Every handler leaves the block.
+ */
+#include "cpu/arm64/a64_cpu.h"
+
+#include "cpu/arm64/a64_decode.h"
+
+static int op_bl(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[30] = i->imm2;
+    c->pc = i->imm;
+    return A64_JUMP;
+}
+
+static int op_bcond(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = a64_cond(c, i->p0) ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_cbz_x(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = c->x[i->n] == 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_cbnz_x(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = c->x[i->n] != 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_cbz_w(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = (uint32_t)c->x[i->n] == 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_cbnz_w(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = (uint32_t)c->x[i->n] != 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_tbz(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = ((c->x[i->n] >> i->p0) & 1) == 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_tbnz(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = ((c->x[i->n] >> i->p0) & 1) != 0 ? i->imm : i->imm2;
+    return A64_JUMP;
+}
+
+static int op_br(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = c->x[i->n];
+    return A64_JUMP;
+}
+
+/* BLR X30 branches to the old X30: read the target before linking. */
+static int op_blr(struct a64_cpu *c, const struct a64_insn *i)
+{
+    uint64_t target = c->x[i->n];
+    c->x[30] = i->imm2;
+    c->pc = target;
+    return A64_JUMP;
+}
+
+/* B, BL: imm26, a word offset (C6.2, "B", "BL"). */
+bool a64_dec_b(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    in->imm = pc + a64_sext((uint64_t)(w & 0x3ffffff) << 2, 28);
+    in->imm2 = pc + 4;
+    in->fn = (w >> 31) ? op_bl : a64_op_goto;
+    return true;
+}
+
+bool a64_dec_bcond(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    in->imm = pc + a64_sext((uint64_t)a64_bits(w, 23, 5) << 2, 21);
+    in->imm2 = pc + 4;
+    in->p0 = (uint8_t)(w & 15);
+    in->fn = op_bcond;
+    return true;
+}
+
+bool a64_dec_cbz(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    bool sf = w >> 31, nz = (w >> 24) & 1;
+    in->imm = pc + a64_sext((uint64_t)a64_bits(w, 23, 5) << 2, 21);
+    in->imm2 = pc + 4;
+    in->n = a64_rz(w & 31);
+    in->fn = sf ? (nz ? op_cbnz_x : op_cbz_x) : (nz ? op_cbnz_w : op_cbz_w);
+    return true;
+}
+
+/* TBZ, TBNZ: bit number b5:b40; with b5 = 0 the register is Wt, which tests
+ * the same bits. */
+bool a64_dec_tbz(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    in->imm = pc + a64_sext((uint64_t)a64_bits(w, 18, 5) << 2, 16);
+    in->imm2 = pc + 4;
+    in->n = a64_rz(w & 31);
+    in->p0 = (uint8_t)((w >> 31) << 5 | a64_bits(w, 23, 19));
+    in->fn = ((w >> 24) & 1) ? op_tbnz : op_tbz;
+    return true;
+}
+
+/* BR, BLR, RET: opc in bits 22:21 (the table rows fix the rest). */
+bool a64_dec_br(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    in->n = a64_rz(a64_bits(w, 9, 5));
+    in->imm2 = pc + 4;
+    in->fn = a64_bits(w, 22, 21) == 1 ? op_blr : op_br;
+    return true;
+}

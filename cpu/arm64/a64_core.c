@@ -1,0 +1,431 @@
+/* cpu/arm64/a64_core.c: the A64 core: blocks, the run loops, exits, debug.
+ *
+ * run() completes what the previous exit left (an MMIO load's destination
+ * register, a hypercall's results), then runs blocks until something exits.
+ * The attention word is checked between blocks.  With guest debug enabled a
+ * second loop runs blocks of one instruction and checks breakpoints; the
+ * normal loop has no debug test in it.
+ */
+#include "cpu/arm64/a64_cpu.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu/arm64/a64_decode.h"
+#include "util/err.h"
+
+/* Decode cache arena per vCPU (reserved, touched as used). */
+#define A64_DCACHE_SIZE ((size_t)16 << 20)
+
+/* ConditionHolds(): for each condition, the set of NZCV values (bit N:Z:C:V)
+ * for which it holds.  With N=0xFF00, Z=0xF0F0, C=0xCCCC, V=0xAAAA:
+ * EQ Z, NE !Z, CS C, CC !C, MI N, PL !N, VS V, VC !V, HI C&!Z, LS !HI,
+ * GE N==V, LT N!=V, GT !Z&GE, LE !GT, AL and NV always. */
+const uint16_t a64_cond_table[16] = {
+    0xF0F0, 0x0F0F, 0xCCCC, 0x3333, 0xFF00, 0x00FF, 0xAAAA, 0x5555,
+    0x0C0C, 0xF3F3, 0xAA55, 0x55AA, 0x0A05, 0xF5FA, 0xFFFF, 0xFFFF,
+};
+
+/* ---- exits ------------------------------------------------------------ */
+
+struct squib_exit *a64_exit_begin(struct a64_cpu *c, const struct a64_insn *i,
+                                  enum squib_exit_kind kind)
+{
+    struct squib_exit *e = c->exit;
+    memset(e, 0, sizeof *e);
+    if (i)
+        c->pc = a64_insn_pc(c, i);
+    e->kind = kind;
+    e->pc = c->pc;
+    return e;
+}
+
+static int fail_v(struct a64_cpu *c, const struct a64_insn *i, bool have_word, uint32_t word,
+                  const char *fmt, va_list ap)
+{
+    uint64_t pc = c->pc;
+    if (i) {
+        pc = a64_insn_pc(c, i);
+        size_t k = (size_t)(i - c->blk->insn);
+        if (!have_word && k < c->blk->count) {
+            word = a64_block_words(c->blk)[k];
+            have_word = true;
+        }
+    }
+    char msg[SQUIB_EXIT_MESSAGE_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    uint8_t bytes[4];
+    memcpy(bytes, &word, 4);
+    squib_exit_internal_error(c->exit, pc, have_word ? bytes : NULL, have_word ? 4 : 0, "%s",
+                              msg);
+    c->pc = pc;
+    return A64_EXIT;
+}
+
+int a64_fail(struct a64_cpu *c, const struct a64_insn *i, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = fail_v(c, i, false, 0, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int a64_fail_insn(struct a64_cpu *c, const struct a64_insn *i, uint32_t word, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = fail_v(c, i, true, word, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int a64_undefined(struct a64_cpu *c, const struct a64_insn *i)
+{
+    return a64_fail(c, i, "undefined instruction at EL%u; exception delivery lands with the "
+                          "A64 core issue",
+                    c->el);
+}
+
+int a64_no_exception_yet(struct a64_cpu *c, const struct a64_insn *i, const char *what)
+{
+    return a64_fail(c, i, "%s: taking exceptions to EL1 lands with the A64 core issue", what);
+}
+
+static int debug_exit(struct a64_cpu *c, enum squib_debug_reason why)
+{
+    struct squib_exit *e = a64_exit_begin(c, NULL, SQUIB_EXIT_DEBUG);
+    e->debug.reason = why;
+    return A64_EXIT;
+}
+
+/* ---- handlers shared by several families -------------------------------- */
+
+int a64_op_nop(struct a64_cpu *c, const struct a64_insn *i)
+{
+    (void)c, (void)i;
+    return A64_NEXT;
+}
+
+int a64_op_goto(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = i->imm;
+    return A64_JUMP;
+}
+
+int a64_op_next(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->pc = a64_insn_pc(c, i) + 4;
+    return A64_JUMP;
+}
+
+int a64_op_movi(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = i->imm;
+    return A64_NEXT;
+}
+
+/* ---- blocks ------------------------------------------------------------- */
+
+/* The soft TLB saw a write to a page holding decoded code.  The running block
+ * stays valid until its handler returns (dcache.h), so only mark the cache;
+ * the next lookup drops every block.  Stale instructions later in the running
+ * block still execute, which the architecture allows: new code is only
+ * guaranteed to be seen after IC maintenance and a context synchronization
+ * event (Arm ARM B2, "Concurrent modification and execution of
+ * instructions"). */
+static void code_written(void *opaque, uint64_t gpa)
+{
+    struct a64_cpu *c = opaque;
+    (void)gpa;
+    dcache_invalidate(&c->dc);
+    mmu_unwatch_all(c->mmu);
+}
+
+static void drop_all_blocks(struct a64_cpu *c)
+{
+    dcache_flush_now(&c->dc);
+    mmu_unwatch_all(c->mmu);
+}
+
+/* Decodes the block at c->pc: up to A64_BLOCK_MAX instructions, ending after
+ * a branch, exception-generating or system instruction, or at the page end.
+ * NULL (with an INTERNAL_ERROR exit written) if the pc cannot be fetched. */
+static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
+{
+    uint64_t pc = c->pc;
+    if (pc & 3) {
+        squib_exit_internal_error(c->exit, pc, NULL, 0,
+                                  "PC alignment fault at 0x%llx; exception delivery lands with "
+                                  "the A64 core issue",
+                                  (unsigned long long)pc);
+        return NULL;
+    }
+    const uint8_t *code = mmu_ptr(c->mmu, pc, false);
+    if (!code) {
+        squib_exit_internal_error(c->exit, pc, NULL, 0,
+                                  "instruction fetch from 0x%llx, which is not RAM",
+                                  (unsigned long long)pc);
+        return NULL;
+    }
+    unsigned max = (key2 & A64_KEY_STEP) ? 1 : A64_BLOCK_MAX;
+    unsigned left = (MMU_PAGE_SIZE - (unsigned)(pc & (MMU_PAGE_SIZE - 1))) / 4;
+    if (max > left)
+        max = left;
+
+    struct a64_insn buf[A64_BLOCK_MAX + 1];
+    uint32_t words[A64_BLOCK_MAX];
+    unsigned n = 0;
+    bool ended = false;
+    while (n < max && !ended) {
+        memcpy(&words[n], code + 4 * n, 4);
+        ended = a64_decode_one(&buf[n], words[n], pc + 4 * n);
+        n++;
+    }
+    unsigned total = n;
+    if (!ended)
+        buf[total++] = (struct a64_insn){.fn = a64_op_goto, .imm = pc + 4 * n};
+
+    size_t size = sizeof(struct a64_block) + total * sizeof(struct a64_insn) + n * 4;
+    struct a64_block *b = dcache_alloc(&c->dc, size);
+    if (!b) {
+        drop_all_blocks(c);
+        b = dcache_alloc(&c->dc, size);
+        if (!b) {
+            squib_exit_internal_error(c->exit, pc, NULL, 0, "A64 decode cache too small");
+            return NULL;
+        }
+    }
+    mmu_watch_code(c->mmu, pc);
+    b->hdr.pc = pc;
+    b->hdr.key2 = key2;
+    b->gen = c->gen;
+    b->count = (uint16_t)n;
+    b->total = (uint16_t)total;
+    memcpy(b->insn, buf, total * sizeof buf[0]);
+    memcpy((void *)a64_block_words(b), words, n * 4);
+    dcache_insert(&c->dc, &b->hdr);
+    return b;
+}
+
+/* Is block `b` still what guest memory holds?  (Checked once per run.) */
+static bool block_current(struct a64_cpu *c, struct a64_block *b)
+{
+    const uint8_t *code = mmu_ptr(c->mmu, b->hdr.pc, false);
+    if (!code || memcmp(code, a64_block_words(b), 4u * b->count) != 0)
+        return false;
+    b->gen = c->gen;
+    return true;
+}
+
+static inline const struct a64_block *block_at_pc(struct a64_cpu *c, uint64_t key2)
+{
+    struct a64_block *b = (struct a64_block *)dcache_lookup(&c->dc, c->pc, key2);
+    if (b) {
+        if (b->gen == c->gen || block_current(c, b))
+            return b;
+        drop_all_blocks(c); /* the VMM rewrote guest code behind our back */
+    }
+    return translate(c, key2);
+}
+
+/* ---- the run loops ------------------------------------------------------ */
+
+/* A64_NEXT: go on; A64_JUMP: the loop to use may have changed; A64_EXIT. */
+static int attention(struct a64_cpu *c)
+{
+    atomic_uint *att = &c->env->attention;
+    unsigned a = atomic_load(att);
+    if (a & CPU_ATTN_DEBUG) {
+        atomic_fetch_and(att, ~(unsigned)CPU_ATTN_DEBUG);
+        return A64_JUMP;
+    }
+    if (a & CPU_ATTN_KICK) {
+        atomic_fetch_and(att, ~(unsigned)CPU_ATTN_KICK);
+        a64_exit_begin(c, NULL, SQUIB_EXIT_INTERRUPTED);
+        return A64_EXIT;
+    }
+    atomic_fetch_and(att, CPU_ATTN_KICK | CPU_ATTN_DEBUG); /* bits nobody defined */
+    return A64_NEXT;
+}
+
+static int run_blocks(struct a64_cpu *c)
+{
+    atomic_uint *att = &c->env->attention;
+    for (;;) {
+        if (atomic_load_explicit(att, memory_order_relaxed)) {
+            int r = attention(c);
+            if (r != A64_NEXT)
+                return r;
+        }
+        const struct a64_block *b = block_at_pc(c, 0);
+        if (!b)
+            return A64_EXIT;
+        c->blk = b;
+        const struct a64_insn *i = b->insn;
+        int r;
+        while ((r = i->fn(c, i)) == A64_NEXT)
+            i++;
+        if (r == A64_EXIT)
+            return A64_EXIT;
+    }
+}
+
+static bool breakpoint_at(const struct a64_cpu *c, uint64_t pc)
+{
+    for (unsigned k = 0; k < c->dbg.n_breakpoints && k < SQUIB_MAX_BREAKPOINTS; k++)
+        if (c->dbg.breakpoints[k] == pc)
+            return true;
+    return false;
+}
+
+/* Guest debug: one instruction per block; a breakpoint exits before the
+ * instruction at its address runs (but not twice in a row for the same
+ * instruction: the next run executes it); single-step exits after each
+ * instruction. */
+static int run_debug(struct a64_cpu *c)
+{
+    atomic_uint *att = &c->env->attention;
+    for (;;) {
+        if (atomic_load_explicit(att, memory_order_relaxed)) {
+            int r = attention(c);
+            if (r != A64_NEXT)
+                return r;
+        }
+        if (!(c->bp_skip && c->bp_skip_pc == c->pc) && breakpoint_at(c, c->pc)) {
+            c->bp_skip = true;
+            c->bp_skip_pc = c->pc;
+            return debug_exit(c, SQUIB_DEBUG_BREAKPOINT);
+        }
+        c->bp_skip = false;
+        const struct a64_block *b = block_at_pc(c, A64_KEY_STEP);
+        if (!b)
+            return A64_EXIT;
+        c->blk = b;
+        const struct a64_insn *i = b->insn;
+        int r;
+        while ((r = i->fn(c, i)) == A64_NEXT)
+            i++;
+        if (r == A64_EXIT)
+            return A64_EXIT;
+        if (c->dbg.single_step)
+            return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+    }
+}
+
+/* Finishes the instruction the last exit stopped at, with the VMM's reply in
+ * *e (squib/exit.h), exactly once. */
+static void complete_pending(struct a64_cpu *c, const struct squib_exit *e)
+{
+    struct a64_pending *p = &c->pend;
+    switch (p->kind) {
+    case A64_PEND_LOAD: {
+        uint64_t v = e->mmio.data;
+        unsigned bits = 8u * p->size;
+        if (bits < 64)
+            v &= (1ULL << bits) - 1;
+        if (p->ext == A64_EXT_S64)
+            v = a64_sext(v, bits);
+        else if (p->ext == A64_EXT_S32)
+            v = (uint32_t)a64_sext(v, bits);
+        c->x[p->rt] = v;
+        c->x[p->wb] = p->wbval;
+        break;
+    }
+    case A64_PEND_STORE:
+        c->x[p->wb] = p->wbval;
+        break;
+    case A64_PEND_HVC:
+        for (int k = 0; k < 4; k++)
+            c->x[k] = e->hypercall.ret[k];
+        break;
+    case A64_PEND_SKIP:
+    case A64_PEND_NONE:
+        break;
+    }
+    c->pc = p->pc + 4;
+    p->kind = A64_PEND_NONE;
+}
+
+static void a64_run(void *cpu, struct squib_exit *e)
+{
+    struct a64_cpu *c = cpu;
+    c->exit = e;
+    c->gen++;
+    if (c->pend.kind != A64_PEND_NONE) {
+        complete_pending(c, e);
+        if (c->dbg_active && c->dbg.single_step) {
+            debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+            return;
+        }
+    }
+    for (;;) {
+        int r = c->dbg_active ? run_debug(c) : run_blocks(c);
+        if (r == A64_EXIT)
+            return;
+    }
+}
+
+/* ---- the ops table ------------------------------------------------------ */
+
+static void *a64_create(struct cpu_env *env, int *err)
+{
+    a64_decode_init();
+    struct a64_cpu *c = calloc(1, sizeof *c);
+    if (!c) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    int rc = dcache_init(&c->dc, A64_DCACHE_SIZE);
+    if (rc) {
+        free(c);
+        *err = rc;
+        return NULL;
+    }
+    c->env = env;
+    c->mmu = env->mmu;
+    c->mmu->code_write = code_written;
+    c->mmu->code_write_opaque = c;
+    a64_regs_reset(c);
+    return c;
+}
+
+static void a64_destroy(void *cpu)
+{
+    struct a64_cpu *c = cpu;
+    if (!c)
+        return;
+    if (c->mmu->code_write_opaque == c) {
+        c->mmu->code_write = NULL;
+        c->mmu->code_write_opaque = NULL;
+    }
+    dcache_free(&c->dc);
+    free(c);
+}
+
+static int a64_set_guest_debug(void *cpu, const struct squib_guest_debug *dbg)
+{
+    struct a64_cpu *c = cpu;
+    if (dbg->n_breakpoints > SQUIB_MAX_BREAKPOINTS)
+        return squib_fail(-EINVAL, "guest debug: at most %d breakpoints", SQUIB_MAX_BREAKPOINTS);
+    c->dbg = *dbg;
+    c->dbg_active = dbg->enable && (dbg->single_step || dbg->n_breakpoints);
+    c->bp_skip = false;
+    return 0;
+}
+
+const struct cpu_core_ops a64_core_ops = {
+    .arch = SQUIB_ARCH_ARM64,
+    .name = "aarch64",
+    .create = a64_create,
+    .destroy = a64_destroy,
+    .run = a64_run,
+    .get_regs = a64_get_regs,
+    .set_regs = a64_set_regs,
+    .get_one_reg = a64_get_one_reg,
+    .set_one_reg = a64_set_one_reg,
+    .set_guest_debug = a64_set_guest_debug,
+};

@@ -1,0 +1,409 @@
+/* cpu/arm64/a64_ldst.c: loads and stores of general-purpose registers.
+ *
+ * LDR/STR (immediate: unsigned offset, unscaled, pre/post-index; register
+ * offset; literal) for B/H/W/X, the signed LDRSB/LDRSH/LDRSW, PRFM, and
+ * LDP/STP/LDNP/STNP/LDPSW.
+ *
+ * Operands: d = Rt, m = Rt2 (pairs) or the index register, n = base (SP
+ * allowed), imm = offset added to the base to form the address, imm2 =
+ * offset added to the base for the writeback, a = the register written back
+ * (A64_SINK when there is no writeback).  So one handler serves the
+ * unsigned-offset, unscaled, pre- and post-index forms, and LDR (literal) is
+ * a load from XZR + the absolute address.
+ *
+ * Every access goes through the soft TLB (mmu/tlb.h).  The fast path is one
+ * TLB probe for an access inside a page; anything else (a page crossing, a
+ * TLB miss, a device) takes the slow path, which either copies through
+ * mmu_read/mmu_write or makes an MMIO exit.  An MMIO load completes on the
+ * next run: a64_core.c writes the data to Rt, extended as the `ext` recorded
+ * here says, then performs the writeback, once.
+ *
+ * Alignment: with the MMU off, data accesses are Device-nGnRnE and an
+ * unaligned one takes an Alignment fault (Arm ARM B2, "Alignment support").
+ * Faults are not delivered yet, so unaligned accesses simply work, as they
+ * would on Normal memory.
+ */
+#include "cpu/arm64/a64_cpu.h"
+
+#include <stdio.h>
+
+#include "cpu/arm64/a64_decode.h"
+
+static inline bool in_one_page(uint64_t addr, unsigned size)
+{
+    return (addr & (MMU_PAGE_SIZE - 1)) <= MMU_PAGE_SIZE - size;
+}
+
+/* ---- slow paths ---------------------------------------------------------- */
+
+static uint64_t extend(uint64_t v, unsigned size, enum a64_ext ext)
+{
+    unsigned bits = 8 * size;
+    if (bits < 64)
+        v &= (1ULL << bits) - 1;
+    if (ext == A64_EXT_S64)
+        return a64_sext(v, bits);
+    if (ext == A64_EXT_S32)
+        return (uint32_t)a64_sext(v, bits);
+    return v;
+}
+
+/* Is every byte of [addr, addr+size) RAM (writable RAM for writes)?  Only
+ * called for accesses that cross a page, so two probes cover it. */
+static int ram_pages(struct a64_cpu *c, uint64_t addr, unsigned size, bool write)
+{
+    bool lo = mmu_ptr(c->mmu, addr, write) != NULL;
+    bool hi = mmu_ptr(c->mmu, addr + size - 1, write) != NULL;
+    return lo + hi; /* 2: all RAM, 0: no RAM, 1: mixed */
+}
+
+static int straddle(struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, unsigned size,
+                    const char *what)
+{
+    return a64_fail(c, i,
+                    "%u-byte %s at 0x%llx crosses a page boundary between RAM and non-RAM "
+                    "memory; splitting such accesses is not implemented",
+                    size, what, (unsigned long long)addr);
+}
+
+static __attribute__((noinline)) int load_slow(struct a64_cpu *c, const struct a64_insn *i,
+                                               uint64_t addr, unsigned size, enum a64_ext ext,
+                                               uint64_t wbval)
+{
+    if (!in_one_page(addr, size)) {
+        int ram = ram_pages(c, addr, size, false);
+        if (ram == 2) {
+            uint64_t v = 0;
+            mmu_read(c->mmu, addr, &v, size);
+            c->x[i->d] = extend(v, size, ext);
+            c->x[i->a] = wbval;
+            return A64_NEXT;
+        }
+        if (ram == 1)
+            return straddle(c, i, addr, size, "load");
+    } else {
+        void *p = mmu_ptr(c->mmu, addr, false); /* the caller's probe may have missed */
+        if (p) {
+            uint64_t v = 0;
+            memcpy(&v, p, size);
+            c->x[i->d] = extend(v, size, ext);
+            c->x[i->a] = wbval;
+            return A64_NEXT;
+        }
+    }
+    struct squib_exit *e = a64_exit_begin(c, i, SQUIB_EXIT_MMIO);
+    e->mmio.addr = addr;
+    e->mmio.size = (uint8_t)size;
+    e->mmio.write = false;
+    c->pend = (struct a64_pending){
+        .kind = A64_PEND_LOAD, .pc = e->pc, .rt = i->d, .size = (uint8_t)size,
+        .ext = (uint8_t)ext, .wb = i->a, .wbval = wbval};
+    return A64_EXIT;
+}
+
+static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct a64_insn *i,
+                                                uint64_t addr, unsigned size, uint64_t v,
+                                                uint64_t wbval)
+{
+    if (!in_one_page(addr, size)) {
+        int ram = ram_pages(c, addr, size, true);
+        if (ram == 2) {
+            mmu_write(c->mmu, addr, &v, size);
+            c->x[i->a] = wbval;
+            return A64_NEXT;
+        }
+        if (ram == 1)
+            return straddle(c, i, addr, size, "store");
+    } else {
+        void *p = mmu_ptr(c->mmu, addr, true);
+        if (p) {
+            memcpy(p, &v, size);
+            c->x[i->a] = wbval;
+            return A64_NEXT;
+        }
+    }
+    struct squib_exit *e = a64_exit_begin(c, i, SQUIB_EXIT_MMIO);
+    e->mmio.addr = addr;
+    e->mmio.size = (uint8_t)size;
+    e->mmio.write = true;
+    e->mmio.data = size < 8 ? v & ((1ULL << (8 * size)) - 1) : v;
+    c->pend = (struct a64_pending){
+        .kind = A64_PEND_STORE, .pc = e->pc, .wb = i->a, .wbval = wbval};
+    return A64_EXIT;
+}
+
+/* ---- single-register handlers --------------------------------------------- */
+
+#define EXT_ZERO(T, v) ((uint64_t)(v))
+#define EXT_S64(T, v) ((uint64_t)(int64_t)(T)(v))
+#define EXT_S32(T, v) ((uint64_t)(uint32_t)(int32_t)(T)(v))
+
+/* name, memory type, signed type for extension, extension, A64_EXT_ kind */
+#define LOAD_FNS(name, T, ST, EXT, KIND)                                                 \
+    static inline __attribute__((always_inline)) int name##_at(                           \
+        struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, uint64_t wbval)       \
+    {                                                                                     \
+        const void *p;                                                                    \
+        if (__builtin_expect(in_one_page(addr, sizeof(T)), 1) &&                          \
+            (p = mmu_ptr(c->mmu, addr, false)) != NULL) {                                 \
+            T v;                                                                          \
+            memcpy(&v, p, sizeof v);                                                      \
+            c->x[i->d] = EXT(ST, v);                                                      \
+            c->x[i->a] = wbval;                                                           \
+            return A64_NEXT;                                                              \
+        }                                                                                 \
+        return load_slow(c, i, addr, sizeof(T), KIND, wbval);                             \
+    }                                                                                     \
+    static int op_##name(struct a64_cpu *c, const struct a64_insn *i)                     \
+    {                                                                                     \
+        uint64_t base = c->x[i->n];                                                       \
+        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
+    }                                                                                     \
+    static int op_##name##_r(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
+    }
+
+LOAD_FNS(ldrb, uint8_t, int8_t, EXT_ZERO, A64_EXT_ZERO)
+LOAD_FNS(ldrh, uint16_t, int16_t, EXT_ZERO, A64_EXT_ZERO)
+LOAD_FNS(ldrw, uint32_t, int32_t, EXT_ZERO, A64_EXT_ZERO)
+LOAD_FNS(ldrx, uint64_t, int64_t, EXT_ZERO, A64_EXT_ZERO)
+LOAD_FNS(ldrsb_x, uint8_t, int8_t, EXT_S64, A64_EXT_S64)
+LOAD_FNS(ldrsh_x, uint16_t, int16_t, EXT_S64, A64_EXT_S64)
+LOAD_FNS(ldrsw, uint32_t, int32_t, EXT_S64, A64_EXT_S64)
+LOAD_FNS(ldrsb_w, uint8_t, int8_t, EXT_S32, A64_EXT_S32)
+LOAD_FNS(ldrsh_w, uint16_t, int16_t, EXT_S32, A64_EXT_S32)
+
+/* A store with writeback whose Rt is also the base stores the value from
+ * before the writeback (CONSTRAINED UNPREDICTABLE; Arm ARM K1,
+ * "Unpredictable_WBOVERLAPST": we choose Constraint_NONE). */
+#define STORE_FNS(name, T)                                                                \
+    static inline __attribute__((always_inline)) int name##_at(                           \
+        struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, uint64_t wbval)       \
+    {                                                                                     \
+        T v = (T)c->x[i->d];                                                              \
+        void *p;                                                                          \
+        if (__builtin_expect(in_one_page(addr, sizeof(T)), 1) &&                          \
+            (p = mmu_ptr(c->mmu, addr, true)) != NULL) {                                  \
+            memcpy(p, &v, sizeof v);                                                      \
+            c->x[i->a] = wbval;                                                           \
+            return A64_NEXT;                                                              \
+        }                                                                                 \
+        return store_slow(c, i, addr, sizeof(T), v, wbval);                               \
+    }                                                                                     \
+    static int op_##name(struct a64_cpu *c, const struct a64_insn *i)                     \
+    {                                                                                     \
+        uint64_t base = c->x[i->n];                                                       \
+        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
+    }                                                                                     \
+    static int op_##name##_r(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
+    }
+
+STORE_FNS(strb, uint8_t)
+STORE_FNS(strh, uint16_t)
+STORE_FNS(strw, uint32_t)
+STORE_FNS(strx, uint64_t)
+
+enum { LS_UNALLOCATED, LS_LOAD, LS_STORE, LS_PREFETCH };
+
+struct ldst_op {
+    a64_handler imm, reg;
+    uint8_t kind;
+};
+
+/* By size (bits 31:30) and opc (bits 23:22), as the Arm ARM's "Load/store
+ * register" encoding tables. */
+static const struct ldst_op ldst_ops[4][4] = {
+    {{op_strb, op_strb_r, LS_STORE},
+     {op_ldrb, op_ldrb_r, LS_LOAD},
+     {op_ldrsb_x, op_ldrsb_x_r, LS_LOAD},
+     {op_ldrsb_w, op_ldrsb_w_r, LS_LOAD}},
+    {{op_strh, op_strh_r, LS_STORE},
+     {op_ldrh, op_ldrh_r, LS_LOAD},
+     {op_ldrsh_x, op_ldrsh_x_r, LS_LOAD},
+     {op_ldrsh_w, op_ldrsh_w_r, LS_LOAD}},
+    {{op_strw, op_strw_r, LS_STORE},
+     {op_ldrw, op_ldrw_r, LS_LOAD},
+     {op_ldrsw, op_ldrsw_r, LS_LOAD},
+     {NULL, NULL, LS_UNALLOCATED}},
+    {{op_strx, op_strx_r, LS_STORE},
+     {op_ldrx, op_ldrx_r, LS_LOAD},
+     {a64_op_nop, a64_op_nop, LS_PREFETCH}, /* PRFM: a hint, no access */
+     {NULL, NULL, LS_UNALLOCATED}},
+};
+
+/* Common operand set-up; false if unallocated. */
+static const struct ldst_op *ldst_common(struct a64_insn *in, uint32_t w)
+{
+    const struct ldst_op *op = &ldst_ops[a64_bits(w, 31, 30)][a64_bits(w, 23, 22)];
+    if (op->kind == LS_UNALLOCATED)
+        return NULL;
+    unsigned t = w & 31;
+    in->d = op->kind == LS_LOAD ? a64_rzd(t) : a64_rz(t);
+    in->n = a64_rsp(a64_bits(w, 9, 5));
+    in->a = A64_SINK;
+    return op;
+}
+
+/* LDR/STR (immediate, unsigned offset): imm12 scaled by the access size. */
+bool a64_dec_ldst_uimm(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    const struct ldst_op *op = ldst_common(in, w);
+    if (!op)
+        return false;
+    in->imm = (uint64_t)a64_bits(w, 21, 10) << a64_bits(w, 31, 30);
+    in->fn = op->imm;
+    return true;
+}
+
+/* Unscaled (LDUR...), post-index and pre-index forms: signed imm9.  A load
+ * whose writeback register is also Rt (not SP) suppresses the writeback
+ * (CONSTRAINED UNPREDICTABLE, "Unpredictable_WBOVERLAPLD": we choose
+ * Constraint_WBSUPPRESS). */
+bool a64_dec_ldst_imm9(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    const struct ldst_op *op = ldst_common(in, w);
+    if (!op)
+        return false;
+    uint64_t off = a64_sext(a64_bits(w, 20, 12), 9);
+    unsigned form = a64_bits(w, 11, 10), t = w & 31, n = a64_bits(w, 9, 5);
+    if (form == 2 || (op->kind == LS_PREFETCH && form != 0))
+        return false; /* unprivileged forms have their own row; PRFM has no writeback */
+    bool wback = form != 0;
+    in->imm = form == 1 ? 0 : off; /* post-index: access at the base */
+    in->imm2 = off;
+    if (wback && !(op->kind == LS_LOAD && t == n && n != 31))
+        in->a = a64_rsp(n);
+    in->fn = op->imm;
+    return true;
+}
+
+/* Register offset: option UXTW (010), LSL (011), SXTW (110), SXTX (111);
+ * S scales the index by the access size. */
+bool a64_dec_ldst_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    const struct ldst_op *op = ldst_common(in, w);
+    unsigned option = a64_bits(w, 15, 13);
+    if (!op || !(option & 2))
+        return false;
+    in->m = a64_rz(a64_bits(w, 20, 16));
+    in->p0 = (option & 1) ? 0 : 32;
+    in->p1 = (option >> 2) & 1;
+    in->p2 = (uint8_t)(((w >> 12) & 1) ? a64_bits(w, 31, 30) : 0);
+    in->fn = op->reg;
+    return true;
+}
+
+/* LDR (literal): a load from XZR + (pc + imm19 * 4); opc 00 W, 01 X,
+ * 10 LDRSW, 11 PRFM. */
+bool a64_dec_ldr_lit(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    static const a64_handler fns[4] = {op_ldrw, op_ldrx, op_ldrsw, a64_op_nop};
+    in->d = a64_rzd(w & 31);
+    in->n = A64_XZR;
+    in->a = A64_SINK;
+    in->imm = pc + a64_sext((uint64_t)a64_bits(w, 23, 5) << 2, 21);
+    in->fn = fns[a64_bits(w, 31, 30)];
+    return true;
+}
+
+/* ---- pairs ------------------------------------------------------------------ */
+
+static __attribute__((noinline)) int pair_mmio(struct a64_cpu *c, const struct a64_insn *i,
+                                               uint64_t addr, bool write)
+{
+    return a64_fail(c, i,
+                    "%s at 0x%llx touches non-RAM memory: pair accesses to MMIO are not "
+                    "implemented yet",
+                    write ? "STP" : "LDP", (unsigned long long)addr);
+}
+
+static inline bool pair_read(struct a64_cpu *c, uint64_t addr, void *buf, unsigned len)
+{
+    if (in_one_page(addr, len)) {
+        const void *p = mmu_ptr(c->mmu, addr, false);
+        if (!p)
+            return false;
+        memcpy(buf, p, len);
+        return true;
+    }
+    return mmu_read(c->mmu, addr, buf, len);
+}
+
+static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf, unsigned len)
+{
+    if (in_one_page(addr, len)) {
+        void *p = mmu_ptr(c->mmu, addr, true);
+        if (!p)
+            return false;
+        memcpy(p, buf, len);
+        return true;
+    }
+    /* Check both pages first so a failing store writes nothing. */
+    return ram_pages(c, addr, len, true) == 2 && mmu_write(c->mmu, addr, buf, len);
+}
+
+/* LDP with Rt == Rt2 is CONSTRAINED UNPREDICTABLE (Unpredictable_LDPOVERLAP);
+ * Rt2 is written last, one of the permitted UNKNOWN values. */
+#define LDP_FN(name, T, ST, EXT)                                                         \
+    static int op_ldp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        T v[2];                                                                           \
+        if (!pair_read(c, addr, v, sizeof v))                                             \
+            return pair_mmio(c, i, addr, false);                                          \
+        c->x[i->d] = EXT(ST, v[0]);                                                       \
+        c->x[i->m] = EXT(ST, v[1]);                                                       \
+        c->x[i->a] = base + i->imm2;                                                      \
+        return A64_NEXT;                                                                  \
+    }
+#define STP_FN(name, T)                                                                  \
+    static int op_stp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        T v[2] = {(T)c->x[i->d], (T)c->x[i->m]};                                          \
+        if (!pair_write(c, addr, v, sizeof v))                                            \
+            return pair_mmio(c, i, addr, true);                                           \
+        c->x[i->a] = base + i->imm2;                                                      \
+        return A64_NEXT;                                                                  \
+    }
+
+LDP_FN(w, uint32_t, int32_t, EXT_ZERO)
+LDP_FN(x, uint64_t, int64_t, EXT_ZERO)
+LDP_FN(sw, uint32_t, int32_t, EXT_S64)
+STP_FN(w, uint32_t)
+STP_FN(x, uint64_t)
+
+/* LDP/STP/LDNP/STNP/LDPSW: opc 00 W, 01 LDPSW, 10 X; bits 24:23 select
+ * non-temporal offset (00), post-index (01), offset (10), pre-index (11).
+ * LDNP/STNP's non-temporal hint changes nothing here. */
+bool a64_dec_ldst_pair(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    unsigned opc = a64_bits(w, 31, 30), form = a64_bits(w, 24, 23);
+    bool load = (w >> 22) & 1;
+    unsigned t = w & 31, t2 = a64_bits(w, 14, 10), n = a64_bits(w, 9, 5);
+    if (opc == 3 || (opc == 1 && (!load || form == 0)))
+        return false;
+    unsigned scale = opc == 2 ? 3 : 2;
+    uint64_t off = a64_sext(a64_bits(w, 21, 15), 7) << scale;
+    in->d = load ? a64_rzd(t) : a64_rz(t);
+    in->m = load ? a64_rzd(t2) : a64_rz(t2);
+    in->n = a64_rsp(n);
+    in->imm = form == 1 ? 0 : off;
+    in->imm2 = off;
+    in->a = A64_SINK;
+    bool wback = form == 1 || form == 3;
+    /* Writeback onto a loaded register: WBSUPPRESS, as for single loads. */
+    if (wback && !(load && (t == n || t2 == n) && n != 31))
+        in->a = a64_rsp(n);
+    static const a64_handler lds[3] = {op_ldp_w, op_ldp_sw, op_ldp_x};
+    static const a64_handler sts[3] = {op_stp_w, NULL, op_stp_x};
+    in->fn = load ? lds[opc] : sts[opc];
+    return in->fn != NULL;
+}

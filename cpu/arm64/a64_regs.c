@@ -1,0 +1,438 @@
+/* cpu/arm64/a64_regs.c: register state, system registers, MSR/MRS.
+ *
+ * The register sets (squib/regs.h) are converted to and from the core's
+ * state; system registers are kept in a small table keyed by their encoding
+ * op0:op1:CRn:CRm:op2, which is both the KVM ONE_REG id's low 16 bits and
+ * bits 20:5 of the MRS/MSR (register) instruction.
+ */
+#include "cpu/arm64/a64_cpu.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cpu/arm64/a64_decode.h"
+#include "util/err.h"
+
+#define ENC(op0, op1, crn, crm, op2)                                                     \
+    ((uint16_t)((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2)))
+
+enum sysreg_kind {
+    SR_STORED, /* a plain value in c->sys[] */
+    SR_NZCV,
+    SR_DAIF,
+    SR_SPSEL,
+    SR_CURRENTEL,
+    SR_SP_EL0,
+    SR_SP_EL1,
+    SR_ELR_EL1,
+    SR_SPSR_EL1,
+    SR_FPCR,
+    SR_FPSR,
+};
+
+enum {
+    SR_RO = 1u << 0,      /* guest writes are UNDEFINED */
+    SR_EL0 = 1u << 1,     /* EL0 may read and write */
+    SR_EL0_RO = 1u << 2,  /* EL0 may read */
+    SR_EL0_UMA = 1u << 3, /* EL0 access when SCTLR_EL1.UMA is 1 (DAIF) */
+    SR_NOGUEST = 1u << 4, /* only through ONE_REG (needs EL2 in the guest) */
+};
+
+struct a64_sysreg {
+    uint16_t enc;
+    uint8_t kind, flags;
+    const char *name;
+    uint64_t reset;
+};
+
+/* Reset values: architecturally UNKNOWN ones are 0.  MIDR_EL1 is a
+ * Cortex-A72 r0p3; MPIDR_EL1 has bit 31 RES1 and affinity 0 (vCPU 0);
+ * SCTLR_EL1 is the value KVM resets it to (MMU, caches and alignment checks
+ * off, RES1 bits set). */
+static const struct a64_sysreg sysregs[] = {
+    {ENC(3, 0, 1, 0, 0), SR_STORED, 0, "SCTLR_EL1", 0x00C50078}, /* first: SYS_SCTLR */
+    {ENC(3, 0, 0, 0, 0), SR_STORED, SR_RO, "MIDR_EL1", 0x410FD083},
+    {ENC(3, 0, 0, 0, 5), SR_STORED, SR_RO, "MPIDR_EL1", 0x80000000},
+    {ENC(3, 0, 0, 0, 6), SR_STORED, SR_RO, "REVIDR_EL1", 0},
+    {ENC(3, 0, 1, 0, 1), SR_STORED, 0, "ACTLR_EL1", 0},
+    {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
+    {ENC(3, 0, 2, 0, 0), SR_STORED, 0, "TTBR0_EL1", 0},
+    {ENC(3, 0, 2, 0, 1), SR_STORED, 0, "TTBR1_EL1", 0},
+    {ENC(3, 0, 2, 0, 2), SR_STORED, 0, "TCR_EL1", 0},
+    {ENC(3, 0, 4, 0, 0), SR_SPSR_EL1, 0, "SPSR_EL1", 0},
+    {ENC(3, 0, 4, 0, 1), SR_ELR_EL1, 0, "ELR_EL1", 0},
+    {ENC(3, 0, 4, 1, 0), SR_SP_EL0, 0, "SP_EL0", 0},
+    {ENC(3, 0, 4, 2, 0), SR_SPSEL, 0, "SPSel", 0},
+    {ENC(3, 0, 4, 2, 2), SR_CURRENTEL, SR_RO, "CurrentEL", 0},
+    {ENC(3, 0, 5, 1, 0), SR_STORED, 0, "AFSR0_EL1", 0},
+    {ENC(3, 0, 5, 1, 1), SR_STORED, 0, "AFSR1_EL1", 0},
+    {ENC(3, 0, 5, 2, 0), SR_STORED, 0, "ESR_EL1", 0},
+    {ENC(3, 0, 6, 0, 0), SR_STORED, 0, "FAR_EL1", 0},
+    {ENC(3, 0, 7, 4, 0), SR_STORED, 0, "PAR_EL1", 0},
+    {ENC(3, 0, 10, 2, 0), SR_STORED, 0, "MAIR_EL1", 0},
+    {ENC(3, 0, 10, 3, 0), SR_STORED, 0, "AMAIR_EL1", 0},
+    {ENC(3, 0, 12, 0, 0), SR_STORED, 0, "VBAR_EL1", 0},
+    {ENC(3, 0, 13, 0, 1), SR_STORED, 0, "CONTEXTIDR_EL1", 0},
+    {ENC(3, 0, 13, 0, 4), SR_STORED, 0, "TPIDR_EL1", 0},
+    {ENC(3, 0, 14, 1, 0), SR_STORED, 0, "CNTKCTL_EL1", 0},
+    {ENC(3, 2, 0, 0, 0), SR_STORED, 0, "CSSELR_EL1", 0},
+    {ENC(3, 3, 4, 2, 0), SR_NZCV, SR_EL0, "NZCV", 0},
+    {ENC(3, 3, 4, 2, 1), SR_DAIF, SR_EL0_UMA, "DAIF", 0},
+    {ENC(3, 3, 4, 4, 0), SR_FPCR, SR_EL0, "FPCR", 0},
+    {ENC(3, 3, 4, 4, 1), SR_FPSR, SR_EL0, "FPSR", 0},
+    {ENC(3, 3, 13, 0, 2), SR_STORED, SR_EL0, "TPIDR_EL0", 0},
+    {ENC(3, 3, 13, 0, 3), SR_STORED, SR_EL0_RO, "TPIDRRO_EL0", 0},
+    {ENC(3, 4, 4, 1, 0), SR_SP_EL1, SR_NOGUEST, "SP_EL1", 0},
+    {ENC(2, 0, 0, 2, 2), SR_STORED, 0, "MDSCR_EL1", 0},
+};
+#define N_SYSREGS (sizeof sysregs / sizeof sysregs[0])
+_Static_assert(N_SYSREGS <= A64_SYS_MAX, "raise A64_SYS_MAX");
+
+#define SCTLR_M (1ULL << 0)
+#define SCTLR_UMA (1ULL << 9)
+
+static int sysreg_find(uint32_t enc)
+{
+    for (unsigned k = 0; k < N_SYSREGS; k++)
+        if (sysregs[k].enc == enc)
+            return (int)k;
+    return -1;
+}
+
+#define SYS_SCTLR 0 /* index of SCTLR_EL1 in sysregs[] */
+
+uint64_t a64_sctlr(const struct a64_cpu *c)
+{
+    return c->sys[SYS_SCTLR];
+}
+
+static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
+{
+    switch ((enum sysreg_kind)sysregs[k].kind) {
+    case SR_NZCV:
+        return c->nzcv;
+    case SR_DAIF:
+        return c->daif;
+    case SR_SPSEL:
+        return c->spsel;
+    case SR_CURRENTEL:
+        return (uint64_t)c->el << 2;
+    case SR_SP_EL0:
+        a64_sp_save(c);
+        return c->sp_el0;
+    case SR_SP_EL1:
+        a64_sp_save(c);
+        return c->sp_el1;
+    case SR_ELR_EL1:
+        return c->elr_el1;
+    case SR_SPSR_EL1:
+        return c->spsr_el1;
+    case SR_FPCR:
+        return c->fp.fpcr;
+    case SR_FPSR:
+        return c->fp.fpsr;
+    case SR_STORED:
+        break;
+    }
+    return c->sys[k];
+}
+
+static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
+{
+    switch ((enum sysreg_kind)sysregs[k].kind) {
+    case SR_NZCV:
+        c->nzcv = (uint32_t)v & 0xf0000000u;
+        break;
+    case SR_DAIF:
+        c->daif = (uint32_t)v & 0x3c0u;
+        break;
+    case SR_SPSEL:
+        a64_sp_save(c);
+        c->spsel = v & 1;
+        a64_sp_load(c);
+        break;
+    case SR_CURRENTEL:
+        break; /* read-only; callers refuse */
+    case SR_SP_EL0:
+        a64_sp_save(c);
+        c->sp_el0 = v;
+        a64_sp_load(c);
+        break;
+    case SR_SP_EL1:
+        a64_sp_save(c);
+        c->sp_el1 = v;
+        a64_sp_load(c);
+        break;
+    case SR_ELR_EL1:
+        c->elr_el1 = v;
+        break;
+    case SR_SPSR_EL1:
+        c->spsr_el1 = v;
+        break;
+    case SR_FPCR:
+        c->fp.fpcr = (uint32_t)v;
+        break;
+    case SR_FPSR:
+        c->fp.fpsr = (uint32_t)v;
+        break;
+    case SR_STORED:
+        c->sys[k] = v;
+        break;
+    }
+}
+
+/* ---- reset and register sets ------------------------------------------- */
+
+/* Reset as KVM leaves a vCPU for the VMM: EL1h, DAIF masked, MMU off, pc 0. */
+void a64_regs_reset(struct a64_cpu *c)
+{
+    memset(c->x, 0, sizeof c->x);
+    c->pc = 0;
+    c->nzcv = 0;
+    c->daif = 0x3c0;
+    c->el = 1;
+    c->spsel = 1;
+    c->event = false;
+    c->sp_el0 = c->sp_el1 = 0;
+    c->elr_el1 = c->spsr_el1 = 0;
+    if (sysregs[SYS_SCTLR].enc != ENC(3, 0, 1, 0, 0))
+        abort(); /* the table's first row must stay SCTLR_EL1 */
+    for (unsigned k = 0; k < N_SYSREGS; k++)
+        c->sys[k] = sysregs[k].reset;
+    memset(&c->fp, 0, sizeof c->fp);
+    c->pend.kind = A64_PEND_NONE;
+}
+
+uint64_t a64_pstate(const struct a64_cpu *c)
+{
+    uint64_t m = c->el ? (uint64_t)(c->el << 2 | c->spsel) : 0;
+    return (uint64_t)c->nzcv | c->daif | m;
+}
+
+int a64_get_regs(void *cpu, enum squib_regset set, void *buf)
+{
+    struct a64_cpu *c = cpu;
+    if (set == SQUIB_REGSET_ARM64_FP) {
+        memcpy(buf, &c->fp, sizeof c->fp);
+        return 0;
+    }
+    if (set != SQUIB_REGSET_ARM64_CORE)
+        return squib_fail(-EINVAL, "aarch64: no register set %d", (int)set);
+    struct squib_arm64_regs *r = buf;
+    a64_sp_save(c);
+    memcpy(r->x, c->x, sizeof r->x);
+    r->sp = c->sp_el0;
+    r->sp_el1 = c->sp_el1;
+    r->pc = c->pc;
+    r->pstate = a64_pstate(c);
+    r->elr_el1 = c->elr_el1;
+    r->spsr_el1 = c->spsr_el1;
+    return 0;
+}
+
+/* Only NZCV, DAIF and M[3:0] of `pstate` are kept.  Setting the core
+ * registers with a pc other than the one an exit stopped at abandons what
+ * that exit left to complete (the VMM has moved the vCPU elsewhere); writing
+ * back the same pc keeps it, so a get/set round trip changes nothing. */
+int a64_set_regs(void *cpu, enum squib_regset set, const void *buf)
+{
+    struct a64_cpu *c = cpu;
+    if (set == SQUIB_REGSET_ARM64_FP) {
+        memcpy(&c->fp, buf, sizeof c->fp);
+        return 0;
+    }
+    if (set != SQUIB_REGSET_ARM64_CORE)
+        return squib_fail(-EINVAL, "aarch64: no register set %d", (int)set);
+    const struct squib_arm64_regs *r = buf;
+    unsigned m = r->pstate & 0x1f;
+    if (m != 0x0 && m != 0x4 && m != 0x5)
+        return squib_fail(-EINVAL,
+                          "aarch64: PSTATE.M=0x%x unsupported (EL0t 0x0, EL1t 0x4 or EL1h 0x5; "
+                          "the guest has no EL2/EL3 and AArch32 is not modelled)",
+                          m);
+    memcpy(c->x, r->x, sizeof r->x);
+    c->sp_el0 = r->sp;
+    c->sp_el1 = r->sp_el1;
+    c->el = m >> 2;
+    c->spsel = m & 1;
+    c->nzcv = (uint32_t)r->pstate & 0xf0000000u;
+    c->daif = (uint32_t)r->pstate & 0x3c0u;
+    a64_sp_load(c);
+    c->elr_el1 = r->elr_el1;
+    c->spsr_el1 = r->spsr_el1;
+    if (c->pend.kind != A64_PEND_NONE && r->pc != c->pend.pc)
+        c->pend.kind = A64_PEND_NONE;
+    c->pc = r->pc;
+    return 0;
+}
+
+static int one_reg_index(uint64_t id)
+{
+    if (!SQUIB_REG_IS_ARM64_SYS(id))
+        return squib_fail(-ENOENT, "aarch64: register id 0x%llx is not a system register id",
+                          (unsigned long long)id);
+    uint32_t enc = SQUIB_REG_ARM64_SYS_ENC(id);
+    int k = sysreg_find(enc);
+    if (k < 0)
+        return squib_fail(-ENOENT, "aarch64: system register S%u_%u_C%u_C%u_%u is not kept",
+                          enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15, (enc >> 3) & 15,
+                          enc & 7);
+    return k;
+}
+
+int a64_get_one_reg(void *cpu, uint64_t id, uint64_t *value)
+{
+    int k = one_reg_index(id);
+    if (k < 0)
+        return k;
+    *value = sysreg_get(cpu, (unsigned)k);
+    return 0;
+}
+
+/* The VMM may set ID registers (MIDR_EL1, MPIDR_EL1) as KVM allows; only
+ * CurrentEL (part of PSTATE) is refused. */
+int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
+{
+    int k = one_reg_index(id);
+    if (k < 0)
+        return k;
+    if (sysregs[k].kind == SR_CURRENTEL)
+        return squib_fail(-EINVAL, "aarch64: CurrentEL is set through PSTATE.M");
+    sysreg_put(cpu, (unsigned)k, value);
+    return 0;
+}
+
+/* ---- MRS, MSR (register), MSR (immediate) ------------------------------ */
+/* Operands: d = Rt (MRS destination / MSR source), imm = encoding,
+ * imm2 = table index, p0 = 1 for MRS. */
+
+static bool el0_may(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
+{
+    if (r->flags & SR_EL0)
+        return true;
+    if ((r->flags & SR_EL0_RO) && !write)
+        return true;
+    if (r->flags & SR_EL0_UMA)
+        return (a64_sctlr(c) & SCTLR_UMA) != 0;
+    return false;
+}
+
+/* Checks common to MRS and MSR; false: the access is UNDEFINED. */
+static bool access_ok(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
+{
+    if (r->flags & SR_NOGUEST)
+        return false;
+    if (write && (r->flags & SR_RO))
+        return false;
+    if (c->el == 0 && !el0_may(c, r, write))
+        return false;
+    /* SP_EL0 is only accessible by name while PSTATE.SP selects SP_ELx
+     * (C5.2, "SP_EL0"). */
+    if (r->kind == SR_SP_EL0 && c->spsel == 0)
+        return false;
+    return true;
+}
+
+static int op_mrs(struct a64_cpu *c, const struct a64_insn *i)
+{
+    const struct a64_sysreg *r = &sysregs[i->imm2];
+    if (!access_ok(c, r, false))
+        return a64_undefined(c, i);
+    c->x[i->d] = sysreg_get(c, (unsigned)i->imm2);
+    return A64_NEXT;
+}
+
+static int op_msr(struct a64_cpu *c, const struct a64_insn *i)
+{
+    const struct a64_sysreg *r = &sysregs[i->imm2];
+    if (!access_ok(c, r, true))
+        return a64_undefined(c, i);
+    uint64_t v = c->x[i->d];
+    sysreg_put(c, (unsigned)i->imm2, v);
+    if (r->enc == ENC(3, 0, 1, 0, 0) && (v & SCTLR_M))
+        return a64_fail(c, i, "MSR SCTLR_EL1 with M=1: stage 1 address translation is not "
+                              "implemented yet");
+    return a64_op_next(c, i);
+}
+
+static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
+{
+    uint32_t enc = (uint32_t)i->imm;
+    return a64_fail(c, i, "A64 system register not implemented yet: %s S%u_%u_C%u_C%u_%u",
+                    i->p0 ? "MRS" : "MSR", enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15,
+                    (enc >> 3) & 15, enc & 7);
+}
+
+static bool dec_sysreg(struct a64_insn *in, uint32_t w, bool read)
+{
+    uint32_t enc = a64_bits(w, 20, 5);
+    int k = sysreg_find(enc);
+    in->d = read ? a64_rzd(w & 31) : a64_rz(w & 31);
+    in->imm = enc;
+    in->p0 = read;
+    if (k < 0) {
+        in->fn = op_sysreg_unknown;
+        return true;
+    }
+    in->imm2 = (uint64_t)k;
+    in->fn = read ? op_mrs : op_msr;
+    return true;
+}
+
+bool a64_dec_mrs(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    return dec_sysreg(in, w, true);
+}
+
+bool a64_dec_msr_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    return dec_sysreg(in, w, false);
+}
+
+/* MSR (immediate) to PSTATE fields (C6.2, "MSR (immediate)"): p0 = CRm. */
+
+static int op_daifset(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0 && !(a64_sctlr(c) & SCTLR_UMA))
+        return a64_undefined(c, i);
+    c->daif |= (uint32_t)i->p0 << 6;
+    return a64_op_next(c, i);
+}
+
+/* Ends the block so that, once interrupts are delivered, a pending one is
+ * taken right after the instruction that unmasked it. */
+static int op_daifclr(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0 && !(a64_sctlr(c) & SCTLR_UMA))
+        return a64_undefined(c, i);
+    c->daif &= ~((uint32_t)i->p0 << 6);
+    return a64_op_next(c, i);
+}
+
+static int op_spsel(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0)
+        return a64_undefined(c, i);
+    a64_sp_save(c);
+    c->spsel = i->p0 & 1;
+    a64_sp_load(c);
+    return a64_op_next(c, i);
+}
+
+bool a64_dec_msr_pstate(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    unsigned op1 = a64_bits(w, 18, 16), op2 = a64_bits(w, 7, 5);
+    in->p0 = (uint8_t)a64_bits(w, 11, 8);
+    if (op1 == 0 && op2 == 5)
+        in->fn = op_spsel;
+    else if (op1 == 3 && op2 == 6)
+        in->fn = op_daifset;
+    else if (op1 == 3 && op2 == 7)
+        in->fn = op_daifclr;
+    else
+        return false;
+    return true;
+}

@@ -1,0 +1,487 @@
+/* tests/test_a64_exits.c: the A64 core's exits through the public API.
+ *
+ * MMIO loads and stores (completed on the next run), hypercalls, WFI/WFE,
+ * INTERNAL_ERROR for what is not implemented, self-modifying code, kicks,
+ * guest debug, and the bundled ROM.  Same idiom and fixture as
+ * test_a64_core.c: raw instruction words with their assembly in comments.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "squib/accel.h"
+#include "squib/regs.h"
+
+#define RAM_BASE 0x40000000ULL
+#define RAM_SIZE (4u << 20)
+#define CODE 0x40001000ULL
+#define DATA 0x40100000ULL
+#define ROM_BASE 0x50000000ULL /* read-only region */
+#define UART 0x09000000ULL
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define HVC0 0xd4000002u
+
+static struct squib_vm *vm;
+static struct squib_vcpu *vcpu;
+static uint8_t *ram, *rom;
+static struct squib_exit ex;
+static struct squib_arm64_regs R; /* the test's view of the core registers */
+
+static void setup(void)
+{
+    cr_assert_eq(squib_vm_create("interp", SQUIB_ARCH_ARM64, &vm), 0, "%s", squib_errmsg());
+    ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    rom = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(ram != MAP_FAILED && rom != MAP_FAILED);
+    cr_assert_eq(squib_vm_map_ram(vm, RAM_BASE, RAM_SIZE, ram, 0), 0, "%s", squib_errmsg());
+    cr_assert_eq(squib_vm_map_ram(vm, ROM_BASE, 0x1000, rom, SQUIB_MEM_READONLY), 0, "%s",
+                 squib_errmsg());
+    cr_assert_eq(squib_vcpu_create(vm, 0, &vcpu), 0, "%s", squib_errmsg());
+    memset(&ex, 0, sizeof ex);
+    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
+}
+
+static void teardown(void)
+{
+    squib_vm_destroy(vm);
+    munmap(ram, RAM_SIZE);
+    munmap(rom, 0x1000);
+}
+
+TestSuite(a64_exits, .init = setup, .fini = teardown, .timeout = 30);
+
+static void *host(uint64_t gpa)
+{
+    return ram + (gpa - RAM_BASE);
+}
+
+static void push(void)
+{
+    cr_assert_eq(squib_vcpu_set_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0, "%s",
+                 squib_errmsg());
+}
+
+static void pull(void)
+{
+    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
+}
+
+/* Copies the code to `at` and points the pc there (registers are pushed by
+ * the next go()). */
+static void load_at(uint64_t at, const uint32_t *code, size_t n)
+{
+    memcpy(host(at), code, n * 4);
+    R.pc = at;
+}
+
+static void load(const uint32_t *code, size_t n)
+{
+    load_at(CODE, code, n);
+}
+
+/* Pushes R, runs to the next exit, pulls R; returns the exit kind. */
+static enum squib_exit_kind go(void)
+{
+    push();
+    cr_assert_eq(squib_vcpu_run(vcpu, &ex), 0, "%s", squib_errmsg());
+    pull();
+    return ex.kind;
+}
+
+static void go_expect(enum squib_exit_kind kind)
+{
+    enum squib_exit_kind k = go();
+    cr_assert_eq(k, kind, "exit %s (want %s) at pc 0x%llx: %s", squib_exit_kind_name(k),
+                 squib_exit_kind_name(kind), (unsigned long long)ex.pc,
+                 k == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
+}
+
+/* Runs to the HVC that ends a snippet. */
+static void go_hvc(void)
+{
+    go_expect(SQUIB_EXIT_HYPERCALL);
+}
+
+#define X(n, v) cr_assert_eq(R.x[n], (uint64_t)(v), "x%d = 0x%llx, want 0x%llx", n, \
+                             (unsigned long long)R.x[n], (unsigned long long)(v))
+
+/* ---- exits: MMIO, hypercalls, waits ---------------------------------------- */
+
+static void mmio_expect(uint64_t pc, uint64_t addr, unsigned size, bool write)
+{
+    go_expect(SQUIB_EXIT_MMIO);
+    cr_assert_eq(ex.pc, pc, "pc 0x%llx", (unsigned long long)ex.pc);
+    cr_assert_eq(R.pc, pc);
+    cr_assert_eq(ex.mmio.addr, addr, "addr 0x%llx", (unsigned long long)ex.mmio.addr);
+    cr_assert_eq(ex.mmio.size, size);
+    cr_assert_eq(ex.mmio.write, write);
+    if (!write)
+        cr_assert_eq(ex.mmio.data, 0, "read data zero-filled");
+}
+
+Test(a64_exits, mmio_loads_and_stores)
+{
+    static const uint32_t code[] = {
+        0x39800020, /* ldrsb x0, [x1] */
+        0x79c00422, /* ldrsh w2, [x1, #2] */
+        0xf8408423, /* ldr x3, [x1], #8 */
+        0xb8404c24, /* ldr w4, [x1, #4]! */
+        0xb9000025, /* str w5, [x1] */
+        0x78006c25, /* strh w5, [x1, #6]! */
+        0x38001425, /* strb w5, [x1], #1 */
+        0xf8266825, /* str x5, [x1, x6] */
+        0xf8666827, /* ldr x7, [x1, x6] */
+        HVC0,
+    };
+    load(code, N(code));
+    R.x[1] = UART;
+    R.x[5] = 0x1122334455667788ULL;
+    R.x[6] = 0x100;
+
+    mmio_expect(CODE, UART, 1, false);
+    X(0, 0); /* not written until the next run */
+    ex.mmio.data = 0x80;
+    mmio_expect(CODE + 4, UART + 2, 2, false);
+    X(0, 0xffffffffffffff80ULL);
+    ex.mmio.data = 0x8000;
+    mmio_expect(CODE + 8, UART, 8, false);
+    X(2, 0xffff8000);
+    X(1, UART); /* post-index writeback waits for the completion */
+    ex.mmio.data = 0x0123456789abcdefULL;
+    mmio_expect(CODE + 12, UART + 12, 4, false);
+    X(3, 0x0123456789abcdefULL);
+    X(1, UART + 8);
+    ex.mmio.data = 0xffffffff12345678ULL; /* bits beyond the access are ignored */
+    mmio_expect(CODE + 16, UART + 12, 4, true);
+    X(4, 0x12345678);
+    X(1, UART + 12);
+    cr_assert_eq(ex.mmio.data, 0x55667788);
+    mmio_expect(CODE + 20, UART + 18, 2, true);
+    cr_assert_eq(ex.mmio.data, 0x7788);
+    X(1, UART + 12);
+    mmio_expect(CODE + 24, UART + 18, 1, true);
+    cr_assert_eq(ex.mmio.data, 0x88);
+    X(1, UART + 18);
+    mmio_expect(CODE + 28, UART + 19 + 0x100, 8, true);
+    cr_assert_eq(ex.mmio.data, 0x1122334455667788ULL);
+    X(1, UART + 19);
+    mmio_expect(CODE + 32, UART + 19 + 0x100, 8, false);
+    ex.mmio.data = 42;
+    go_hvc();
+    X(7, 42);
+    X(1, UART + 19);
+}
+
+Test(a64_exits, store_to_read_only_memory_is_an_mmio_write)
+{
+    static const uint32_t code[] = {
+        0xf9000001, /* str x1, [x0] */
+        0xf9400002, /* ldr x2, [x0] */
+        HVC0,
+    };
+    load(code, N(code));
+    memset(rom, 0x5a, 8);
+    R.x[0] = ROM_BASE;
+    R.x[1] = 0x1234;
+    mmio_expect(CODE, ROM_BASE, 8, true);
+    cr_assert_eq(ex.mmio.data, 0x1234);
+    go_hvc();
+    X(2, 0x5a5a5a5a5a5a5a5aULL);
+}
+
+Test(a64_exits, pair_to_mmio_and_straddling_access_are_internal_errors)
+{
+    static const uint32_t code[] = {
+        0xa9400440, /* ldp x0, x1, [x2] */
+        0xf9400083, /* ldr x3, [x4] */
+    };
+    load(code, N(code));
+    R.x[2] = UART;
+    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
+    cr_assert(strstr(ex.internal.message, "LDP"), "%s", ex.internal.message);
+    cr_assert_eq(ex.pc, CODE);
+    R.pc = CODE + 4;
+    R.x[4] = RAM_BASE + RAM_SIZE - 4; /* half RAM, half nothing */
+    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
+    cr_assert(strstr(ex.internal.message, "page boundary"), "%s", ex.internal.message);
+}
+
+Test(a64_exits, hypercall_arguments_and_results)
+{
+    static const uint32_t code[] = {
+        HVC0,       /* hvc #0 */
+        0x8b010007, /* add x7, x0, x1 */
+        0xd4000022, /* hvc #0x1: not SMCCC, NOT_SUPPORTED without an exit */
+        HVC0,
+    };
+    load(code, N(code));
+    R.x[0] = 0x84000000;
+    for (int k = 1; k <= 6; k++)
+        R.x[k] = (uint64_t)k;
+    R.x[7] = 77;
+    go_hvc();
+    cr_assert_eq(ex.pc, CODE);
+    cr_assert_eq(ex.hypercall.func, 0x84000000);
+    for (int k = 0; k < 6; k++)
+        cr_assert_eq(ex.hypercall.args[k], (uint64_t)k + 1);
+    for (int k = 0; k < 4; k++)
+        ex.hypercall.ret[k] = 10 * ((uint64_t)k + 1);
+    cr_assert_eq(squib_vcpu_run(vcpu, &ex), 0);
+    pull();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_HYPERCALL);
+    cr_assert_eq(ex.pc, CODE + 12);
+    cr_assert_eq(ex.hypercall.func, ~0ULL);
+    X(0, ~0ULL);
+    X(1, 20);
+    X(2, 30);
+    X(3, 40);
+    X(4, 4);
+    X(7, 30);
+}
+
+Test(a64_exits, wfi_and_wfe)
+{
+    static const uint32_t code[] = {
+        0xd503207f, /* wfi */
+        0xd2800020, /* mov x0, #0x1 */
+        0xd503205f, /* wfe */
+        0xd2800041, /* mov x1, #0x2 */
+        0xd50320bf, /* sevl */
+        0xd503205f, /* wfe: the event is set, no exit */
+        0xd503209f, /* sev */
+        0xd503205f, /* wfe: no exit */
+        0xd2800062, /* mov x2, #0x3 */
+        HVC0,
+    };
+    load(code, N(code));
+    go_expect(SQUIB_EXIT_WFI);
+    cr_assert_eq(ex.pc, CODE);
+    X(0, 0);
+    go_expect(SQUIB_EXIT_WFE);
+    cr_assert_eq(ex.pc, CODE + 8);
+    X(0, 1);
+    go_hvc();
+    cr_assert_eq(ex.pc, CODE + 36);
+    X(1, 2);
+    X(2, 3);
+}
+
+/* ---- errors ------------------------------------------------------------------- */
+
+static void error_at(uint64_t pc, const char *needle)
+{
+    R.pc = pc;
+    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
+    cr_assert_eq(ex.pc, pc);
+    cr_assert(strstr(ex.internal.message, needle), "at 0x%llx: '%s' lacks '%s'",
+              (unsigned long long)pc, ex.internal.message, needle);
+}
+
+Test(a64_exits, unimplemented_and_undefined_instructions)
+{
+    static const uint32_t code[] = {
+        0xc85ffc20, /* ldaxr x0, [x1] */
+        0x00000000, /* udf #0 */
+        0xd4000841, /* svc #0x42 */
+        0xd42000e0, /* brk #0x7 */
+        0x52c24680, /* movz w0 with hw=2: unallocated */
+        0x1e622820, /* fadd d0, d1, d2 */
+        0x9ac20c20, /* sdiv x0, x1, x2 */
+        0xd5380400, /* mrs x0, id_aa64pfr0_el1 */
+        0x02000000, /* unallocated top-level group */
+    };
+    load(code, N(code));
+    error_at(CODE, "A64 instruction not implemented yet: LDAXR");
+    cr_assert_eq(ex.internal.insn_len, 4);
+    static const uint8_t bytes[4] = {0x20, 0xfc, 0x5f, 0xc8};
+    cr_assert_eq(memcmp(ex.internal.insn, bytes, 4), 0);
+    error_at(CODE + 4, "undefined instruction");
+    error_at(CODE + 8, "SVC #0x42");
+    error_at(CODE + 12, "BRK #0x7");
+    error_at(CODE + 16, "undefined instruction");
+    error_at(CODE + 20, "Scalar floating-point and Advanced SIMD");
+    error_at(CODE + 24, "not implemented yet: UDIV, SDIV");
+    error_at(CODE + 28, "system register not implemented yet: MRS S3_0_C0_C4_0");
+    error_at(CODE + 32, "undefined instruction");
+    cr_assert_eq(ex.internal.insn_len, 4);
+}
+
+Test(a64_exits, fetch_errors)
+{
+    error_at(UART, "not RAM");
+    cr_assert(strstr(ex.internal.message, "0x9000000"), "%s", ex.internal.message);
+    error_at(CODE + 2, "alignment");
+}
+
+/* A word already executed is overwritten by the guest, then run again. */
+Test(a64_exits, self_modifying_code)
+{
+    static const uint32_t code[] = {
+        0xd2800020, /* target: mov x0, #0x1 */
+        0xb5000085, /* cbnz x5, done */
+        0xb9000041, /* str w1, [x2] */
+        0xd2800025, /* mov x5, #0x1 */
+        0x17fffffc, /* b target */
+        HVC0,       /* done: */
+    };
+    load(code, N(code));
+    R.x[1] = 0xd2800040; /* mov x0, #0x2 */
+    R.x[2] = CODE;
+    go_hvc();
+    X(0, 2);
+    /* And the VMM rewriting code through its own mapping between runs. */
+    uint32_t mov3 = 0xd2800060; /* mov x0, #0x3 */
+    memcpy(host(CODE), &mov3, 4);
+    R.pc = CODE;
+    go_hvc();
+    X(0, 3);
+}
+
+/* ---- kicks and guest debug ------------------------------------------------------ */
+
+Test(a64_exits, kick_before_run)
+{
+    static const uint32_t code[] = {0x14000000 /* b . */};
+    load(code, N(code));
+    squib_vcpu_kick(vcpu);
+    go_expect(SQUIB_EXIT_INTERRUPTED);
+    cr_assert_eq(ex.pc, CODE);
+}
+
+static void *kicker(void *arg)
+{
+    usleep(20000);
+    squib_vcpu_kick(arg);
+    return NULL;
+}
+
+Test(a64_exits, kick_from_another_thread)
+{
+    static const uint32_t code[] = {0x14000000 /* b . */};
+    load(code, N(code));
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, kicker, vcpu), 0);
+    go_expect(SQUIB_EXIT_INTERRUPTED);
+    pthread_join(t, NULL);
+    cr_assert_eq(ex.pc, CODE);
+    cr_assert_eq(R.pc, CODE);
+}
+
+static const uint32_t countdown[] = {
+    0xf1000400, /* 1: subs x0, x0, #0x1 */
+    0x91000c21, /* add x1, x1, #0x3 */
+    0xca010042, /* eor x2, x2, x1 */
+    0x54ffffa1, /* b.ne 1b */
+    HVC0,
+};
+
+static void set_debug(bool step, unsigned n, const uint64_t *bp)
+{
+    struct squib_guest_debug d = {.enable = step || n, .single_step = step, .n_breakpoints = n};
+    for (unsigned k = 0; k < n; k++)
+        d.breakpoints[k] = bp[k];
+    cr_assert_eq(squib_vcpu_set_guest_debug(vcpu, &d), 0);
+}
+
+Test(a64_exits, single_step)
+{
+    load(countdown, N(countdown));
+    R.x[0] = 2;
+    set_debug(true, 0, NULL);
+    static const uint64_t pcs[] = {CODE + 4, CODE + 8, CODE + 12, CODE, CODE + 4,
+                                   CODE + 8, CODE + 12, CODE + 16};
+    for (size_t k = 0; k < N(pcs); k++) {
+        go_expect(SQUIB_EXIT_DEBUG);
+        cr_assert_eq(ex.debug.reason, SQUIB_DEBUG_SINGLE_STEP);
+        cr_assert_eq(ex.pc, pcs[k], "step %zu: pc 0x%llx", k, (unsigned long long)ex.pc);
+    }
+    X(0, 0);
+    X(1, 6);
+    go_hvc();
+    set_debug(false, 0, NULL);
+}
+
+Test(a64_exits, breakpoints)
+{
+    load(countdown, N(countdown));
+    R.x[0] = 3;
+    const uint64_t bp = CODE + 12;
+    set_debug(false, 1, &bp);
+    for (uint64_t left = 2;; left--) {
+        go_expect(SQUIB_EXIT_DEBUG);
+        cr_assert_eq(ex.debug.reason, SQUIB_DEBUG_BREAKPOINT);
+        cr_assert_eq(ex.pc, bp);
+        X(0, left); /* the breakpoint stops before b.ne, each time round */
+        if (!left)
+            break;
+    }
+    go_hvc();
+    set_debug(false, 0, NULL);
+    R.x[0] = 1000;
+    R.pc = CODE;
+    go_hvc();
+    X(0, 0);
+}
+
+Test(a64_exits, single_step_over_an_mmio_load)
+{
+    static const uint32_t code[] = {
+        0x39800020, /* ldrsb x0, [x1] */
+        HVC0,
+    };
+    load(code, N(code));
+    R.x[1] = UART;
+    set_debug(true, 0, NULL);
+    go_expect(SQUIB_EXIT_MMIO);
+    ex.mmio.data = 0xfe;
+    go_expect(SQUIB_EXIT_DEBUG);
+    cr_assert_eq(ex.debug.reason, SQUIB_DEBUG_SINGLE_STEP);
+    cr_assert_eq(ex.pc, CODE + 4);
+    X(0, ~1ULL);
+}
+
+/* ---- the bundled ROM ------------------------------------------------------------- */
+
+Test(a64_exits, hello_rom)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/arm64-hello.bin", SQUIB_ROM_DIR);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        cr_skip_test("%s not built (SQUIB_BUILD_ROMS=OFF?)", path);
+    size_t n = fread(host(0x40200000), 1, 0x10000, f);
+    fclose(f);
+    cr_assert_gt(n, 0);
+    R.pc = 0x40200000;
+    char out[256] = "";
+    size_t len = 0;
+    unsigned reads = 0, writes = 0, polls = 0;
+    push();
+    for (int guard = 0; guard < 100000; guard++) {
+        cr_assert_eq(squib_vcpu_run(vcpu, &ex), 0);
+        if (ex.kind == SQUIB_EXIT_HYPERCALL)
+            break;
+        cr_assert_eq(ex.kind, SQUIB_EXIT_MMIO, "exit %s: %s", squib_exit_kind_name(ex.kind),
+                     ex.kind == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
+        if (!ex.mmio.write) {
+            cr_assert_eq(ex.mmio.addr, UART + 0x18);
+            reads++;
+            ex.mmio.data = (polls++ % 3 == 0) ? 0x20 : 0; /* TXFF now and then */
+        } else {
+            cr_assert_eq(ex.mmio.addr, UART);
+            writes++;
+            cr_assert_lt(len, sizeof out - 1);
+            out[len++] = (char)ex.mmio.data;
+        }
+    }
+    cr_assert_eq(ex.kind, SQUIB_EXIT_HYPERCALL);
+    cr_assert_eq(ex.hypercall.func, 0x84000008, "PSCI SYSTEM_OFF");
+    cr_assert_str_eq(out, "squib aarch64 guest: hello from EL1\n"
+                          "squib aarch64 guest: MIDR_EL1=0x410fd083 CurrentEL=1\n");
+    cr_assert_gt(reads, writes, "polled UARTFR before each write");
+}
