@@ -96,7 +96,7 @@ static void trace_lines(const char *err, char *out, size_t len)
     for (const char *p = err; *p;) {
         const char *e = strchr(p, '\n');
         size_t l = e ? (size_t)(e - p) + 1 : strlen(p);
-        if (strncmp(p, "exit ", 5) == 0 && n + l < len) {
+        if (strncmp(p, "exit ", 5) == 0 && strncmp(p, "exit statistics", 15) != 0 && n + l < len) {
             memcpy(out + n, p, l);
             n += l;
         }
@@ -191,8 +191,10 @@ Test(cli, unsupported_and_bad_options_are_clear_errors)
     expect_error(a9, "64 KiB");
     const char *a10[] = {"-M", "pc", NULL};
     expect_error(a10, "no firmware");
-    const char *a11[] = {"-device", "loader,file=x", NULL};
+    const char *a11[] = {"-device", "loader,file=" SQUIB_SOURCE_DIR "/README.md", NULL};
     expect_error(a11, "needs addr");
+    const char *a11b[] = {"-device", "loader,file=/nonexistent,addr=0", NULL};
+    expect_error(a11b, "cannot open /nonexistent");
     const char *a12[] = {"-cpu", "pentium", "-bios", X86_ROM, NULL};
     expect_error(a12, "-cpu pentium");
     const char *a13[] = {"-d", "in_asm", NULL};

@@ -354,6 +354,21 @@ Test(x86, single_step_and_breakpoint)
     expect_kind(SQUIB_EXIT_HLT); /* resumes past the breakpoint */
 }
 
+Test(x86, single_step_stops_after_a_write_exit_too)
+{
+    static const uint8_t c[] = {0xE6, 0x80, 0x90, 0xF4}; /* out 0x80, al; nop; hlt */
+    code(c, sizeof c);
+    struct squib_guest_debug d = {.enable = true, .single_step = true};
+    cr_assert_eq(squib_vcpu_set_guest_debug(cpu, &d), 0);
+    expect_pio(true, 0x80, 1, 0, 0x1000);
+    expect_kind(SQUIB_EXIT_DEBUG);
+    cr_assert_eq(ex.pc, 0x1002);
+    expect_kind(SQUIB_EXIT_DEBUG);
+    cr_assert_eq(ex.pc, 0x1003);
+    expect_kind(SQUIB_EXIT_HLT);
+    cr_assert_eq(ex.pc, 0x1003);
+}
+
 Test(x86, register_sets_round_trip_and_are_checked)
 {
     struct squib_x86_regs g = {.rax = 1, .rbx = 2, .rcx = 3, .rdx = 4, .rsi = 5, .rdi = 6,

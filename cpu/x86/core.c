@@ -150,10 +150,15 @@ static bool attend(struct x86_cpu *cpu)
     return false;
 }
 
+/* Breakpoints are linear addresses, as the debug registers hold them
+ * (SDM Vol. 3, 18.2.4). */
 static bool bp_hit(const struct x86_cpu *cpu)
 {
+    uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip;
+    if (cpu->mode != X86_MODE_LONG64)
+        lin &= 0xffffffffULL;
     for (unsigned k = 0; k < cpu->debug.n_breakpoints; k++)
-        if (cpu->debug.breakpoints[k] == cpu->rip)
+        if (cpu->debug.breakpoints[k] == lin)
             return true;
     return false;
 }
@@ -181,6 +186,16 @@ static void x86_run(void *opaque, struct squib_exit *e)
     cpu->write_exit = false;
     uint64_t ip_mask = cpu->mode == X86_MODE_LONG64 ? ~0ULL : cpu->mode == X86_MODE_PROT32 ? 0xffffffffULL : 0xffff;
     bool debugging = cpu->debug.enable;
+    if (cpu->step_pending) {
+        /* The instruction that made a write exit completed before it; its
+         * single-step stop comes now (as the hardware's #DB after OUT). */
+        cpu->step_pending = false;
+        if (debugging && cpu->debug.single_step) {
+            exit_simple(cpu, SQUIB_EXIT_DEBUG);
+            e->debug.reason = SQUIB_DEBUG_SINGLE_STEP;
+            return;
+        }
+    }
 
     for (;;) {
         if (atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) && attend(cpu))
@@ -188,7 +203,7 @@ static void x86_run(void *opaque, struct squib_exit *e)
         if (debugging && cpu->debug.n_breakpoints && bp_hit(cpu) && !cpu->bp_skip) {
             exit_simple(cpu, SQUIB_EXIT_DEBUG);
             e->debug.reason = SQUIB_DEBUG_BREAKPOINT;
-            e->debug.addr = cpu->rip;
+            e->debug.addr = cpu->seg[SEG_CS].base + cpu->rip;
             cpu->bp_skip = true; /* resume past it, as RF does (SDM Vol. 3, 18.3.1.1) */
             return;
         }
@@ -223,6 +238,9 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 cpu->rip = cpu->next_rip;
             x86_commit(cpu);
             cpu->insns++;
+            /* A completed write owes its single-step stop; HLT does not (KVM
+             * reports the HLT alone). */
+            cpu->step_pending = debugging && e->kind != SQUIB_EXIT_HLT;
             return;
         }
         if (debugging && cpu->debug.single_step) {

@@ -77,7 +77,8 @@ struct squib_vm *squib_vcpu_vm(const struct squib_vcpu *vcpu);
 int squib_vcpu_run(struct squib_vcpu *vcpu, struct squib_exit *exit);
 
 /* Makes a running or the next squib_vcpu_run return an INTERRUPTED exit
- * soon.  Safe from any thread and from signal handlers. */
+ * soon.  Safe from any thread and from signal handlers.  The KVM backend
+ * uses the real-time signal SIGRTMIN+4 on the vCPU's thread for it. */
 void squib_vcpu_kick(struct squib_vcpu *vcpu);
 
 /* Register sets (squib/regs.h); `size` must be the set's struct size. */
@@ -91,10 +92,17 @@ int squib_vcpu_set_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t value)
 
 #define SQUIB_MAX_BREAKPOINTS 4
 
+/* Guest debug: with single_step, every instruction ends in a DEBUG exit
+ * (after a write exit the stop comes on the next run, as the hardware's #DB
+ * after the instruction; HLT reports only the HLT).  Breakpoints are
+ * execution breakpoints at linear addresses (x86: CS.base + RIP, as the
+ * debug registers hold them; arm64: the virtual address); a DEBUG exit for
+ * one has debug.addr = that address and pc = the instruction pointer, and
+ * the next run executes the instruction (like x86 RF). */
 struct squib_guest_debug {
     bool enable;
     bool single_step;
-    unsigned n_breakpoints; /* hardware-style execution breakpoints */
+    unsigned n_breakpoints;
     uint64_t breakpoints[SQUIB_MAX_BREAKPOINTS];
 };
 

@@ -4,12 +4,13 @@
  * SQUIB_EXIT_KINDS, which also yields their printable names.  Per kind, which
  * backend produces it and when:
  *
- *  INTERRUPTED    both: the run was kicked from another thread
- *                 (squib_vcpu_kick) or the interpreter's run budget ran out.
- *                 Nothing happened to the guest; run again.
+ *  INTERRUPTED    both: the run was kicked (squib_vcpu_kick, from any
+ *                 thread).  Nothing happened to the guest; run again.
  *  MMIO           both: the guest accessed guest-physical memory that is not
  *                 RAM (or wrote to read-only memory such as a ROM).
- *                 `addr` is guest-physical, `size` is 1, 2, 4 or 8.
+ *                 `addr` is guest-physical, `size` is 1, 2, 4 or 8 (KVM
+ *                 splits an access that crosses a page into two exits,
+ *                 whose sizes may then be anything from 1 to 7).
  *                 Reads: the VMM stores the value in `data` (zero-filled by
  *                 the backend before the exit) and runs again; the instruction
  *                 completes on re-entry (x86 re-executes it and answers its
@@ -21,7 +22,8 @@
  *                 completed as for MMIO.  The run loop answers reads of ports
  *                 where no device sits with all ones.
  *  HYPERCALL      arm64: HVC #0 (SMCCC): func = x0, args = x1..x6; the VMM
- *                 writes ret[0..3], which land in x0..x3.
+ *                 writes ret[0..3], which land in x0..x3.  HVC with another
+ *                 immediate does not exit: x0 = -1 (NOT_SUPPORTED), as KVM.
  *                 x86: VMCALL with the Xen x86-64 register convention:
  *                 func = rax, args = rdi, rsi, rdx, r10, r8, r9; ret[0] lands
  *                 in rax (ret[1..3] are ignored).  The interpreter produces it
