@@ -55,6 +55,9 @@ int board_create(struct board *b, const struct board_config *cfg)
     int rc = squib_machine_init(&b->m, cfg->accel, info->arch);
     if (rc)
         return rc;
+    if (cfg->dumpdtb && info->arch != SQUIB_ARCH_ARM64)
+        return squib_fail(-EINVAL, "-M %s,dumpdtb: machine %s has no device tree", info->name,
+                          info->name);
     rc = info->arch == SQUIB_ARCH_X86_64 ? board_pc_build(b, cfg) : board_virt_build(b, cfg);
     if (rc)
         return rc;

@@ -34,6 +34,7 @@ struct board_config {
     uint16_t debug_exit_iobase, debug_exit_iosize;
     struct chardev *serial;   /* NULL: the UART is there but unconnected */
     struct chardev *debugcon; /* NULL: no debug console on 0xe9 */
+    const char *dumpdtb;      /* virt: write the device tree here and stop */
 };
 
 struct board {
@@ -60,7 +61,8 @@ const struct board_info *board_find(const char *name);
 const struct board_info *board_list(unsigned *count);
 
 /* Builds the machine: VM on cfg->accel, memory, devices, images, registers.
- * 0, or a negative errno with squib_errmsg() saying why. */
+ * 0, or a negative errno with squib_errmsg() saying why; 1 when there is
+ * nothing to run (dumpdtb written). */
 int board_create(struct board *b, const struct board_config *cfg);
 void board_destroy(struct board *b);
 

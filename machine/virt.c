@@ -2,7 +2,8 @@
  * matters (../shared/FACTS.md, "QEMU's virt map").
  *
  * Memory: flash at 0 (read-only, when -bios is given), RAM from 0x40000000.
- * Devices: PL011 at 0x09000000, PSCI over HVC.  The device tree (libfdt) is
+ * Devices: PL011 at 0x09000000, PSCI over HVC.  An initrd goes to RAM base
+ * + min(RAM / 2, 128 MiB), as in QEMU.  The device tree (libfdt) is
  * placed at the start of RAM, as QEMU does; with -kernel, x0 holds its
  * address and x1-x3 are zero (Documentation/arch/arm64/booting.rst).
  */
@@ -114,7 +115,8 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
         rc = boot_read_file(cfg->initrd, 1ULL << 30, &data, &size);
         if (rc)
             return rc;
-        initrd_start = VIRT_RAM_BASE + VIRT_INITRD_OFFSET;
+        /* Where QEMU puts it: RAM base + min(RAM / 2, 128 MiB). */
+        initrd_start = VIRT_RAM_BASE + (ram / 2 < VIRT_INITRD_OFFSET ? ram / 2 : VIRT_INITRD_OFFSET);
         rc = squib_physmap_write(&m->mem, initrd_start, data, size);
         free(data);
         if (rc)
@@ -142,6 +144,15 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
     rc = boot_build_virt_fdt(&f, fdt, VIRT_FDT_MAX);
     if (!rc)
         rc = squib_physmap_write(&m->mem, fdt_addr, fdt, boot_fdt_size(fdt));
+    if (!rc && cfg->dumpdtb) {
+        /* QEMU's -M virt,dumpdtb=FILE: write the blob and stop. */
+        FILE *f = fopen(cfg->dumpdtb, "wb");
+        size_t n = boot_fdt_size(fdt);
+        bool ok = f && fwrite(fdt, 1, n, f) == n;
+        if (f && fclose(f))
+            ok = false;
+        rc = ok ? 1 : squib_fail(-EIO, "dumpdtb=%s: cannot write the file", cfg->dumpdtb);
+    }
     free(fdt);
     if (rc)
         return rc;

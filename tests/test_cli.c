@@ -204,3 +204,99 @@ Test(cli, unsupported_and_bad_options_are_clear_errors)
     const char *a15[] = {"-M", "virt", "-device", "loader,file=" A64_ROM ",addr=0x1000,cpu-num=0", NULL};
     expect_error(a15, "0x1000");
 }
+
+Test(cli, arm64_image_and_elf_kernels_get_the_boot_protocol_state)
+{
+    static struct result r;
+    const char *img[] = {"-M", "virt", "-kernel", SQUIB_ROM_DIR "/arm64-kernel.bin", "-nographic", NULL};
+    run_squib(&r, img);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "arm64 kernel: x0 = 0x0000000040000000, FDT magic ok, x1-x3 zero\n");
+    const char *elf[] = {"-M", "virt", "-m", "256M", "-kernel", SQUIB_ROM_DIR "/arm64-kernel.elf", "-nographic", NULL};
+    run_squib(&r, elf);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* An ELF kernel may sit at the start of RAM: the DTB goes 2 MiB below the top. */
+    cr_assert_str_eq(r.out, "arm64 kernel: x0 = 0x000000004fe00000, FDT magic ok, x1-x3 zero\n");
+}
+
+Test(cli, x86_elf_kernel_enters_flat_protected_mode)
+{
+    static struct result r;
+    const char *a[] = {"-kernel", SQUIB_ROM_DIR "/x86-elf-kernel.bin", "-accel", "interp", "-debugcon", "stdio",
+                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0x21, "status %d: %s", r.status, r.err);
+    cr_assert_str_eq(r.out, "x86 ELF kernel: running in 32-bit protected mode\n");
+}
+
+#include <libfdt.h>
+
+Test(cli, dumpdtb_holds_bootargs_initrd_and_memory)
+{
+    static struct result r;
+    char dtb[] = "/tmp/squib-dtb-XXXXXX";
+    int fd = mkstemp(dtb);
+    cr_assert(fd >= 0);
+    close(fd);
+    char opt[64];
+    snprintf(opt, sizeof opt, "virt,dumpdtb=%s", dtb);
+    const char *a[] = {"-M", opt, "-m", "64", "-kernel", SQUIB_ROM_DIR "/arm64-kernel.bin", "-append",
+                       "console=ttyAMA0 rdinit=/bin/sh", "-initrd", SQUIB_SOURCE_DIR "/README.md", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static char blob[65536];
+    FILE *f = fopen(dtb, "rb");
+    cr_assert_not_null(f);
+    size_t n = fread(blob, 1, sizeof blob, f);
+    fclose(f);
+    unlink(dtb);
+    cr_assert_eq(fdt_check_header(blob), 0);
+    cr_assert_eq(fdt_totalsize(blob), n);
+    int chosen = fdt_path_offset(blob, "/chosen");
+    cr_assert_geq(chosen, 0);
+    cr_assert_str_eq(fdt_getprop(blob, chosen, "bootargs", NULL), "console=ttyAMA0 rdinit=/bin/sh");
+    const fdt64_t *start = fdt_getprop(blob, chosen, "linux,initrd-start", NULL);
+    const fdt64_t *end = fdt_getprop(blob, chosen, "linux,initrd-end", NULL);
+    cr_assert(start && end);
+    struct stat st;
+    stat(SQUIB_SOURCE_DIR "/README.md", &st);
+    cr_assert_eq(fdt64_to_cpu(*start), 0x40000000 + 32 * 1024 * 1024, "min(RAM/2, 128 MiB) above RAM base");
+    cr_assert_eq(fdt64_to_cpu(*end) - fdt64_to_cpu(*start), (uint64_t)st.st_size);
+    int mem = fdt_path_offset(blob, "/memory@40000000");
+    const fdt64_t *reg = fdt_getprop(blob, mem, "reg", NULL);
+    cr_assert_eq(fdt64_to_cpu(reg[1]), 64 << 20);
+    int psci = fdt_path_offset(blob, "/psci");
+    cr_assert_str_eq(fdt_getprop(blob, psci, "method", NULL), "hvc");
+}
+
+Test(cli, malformed_kernels_are_errors_not_crashes)
+{
+    char dir[] = "/tmp/squib-bad-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    /* An ELF header claiming 0xffff program headers at a huge offset, a
+     * truncated one, random bytes with ELF magic, an Image header whose
+     * image_size exceeds RAM. */
+    static const struct { const char *name; unsigned char bytes[80]; size_t len; const char *machine, *needle; } bad[] = {
+        {"phnum", {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, [16] = 2, 0, 62, 0, 1, 0, 0, 0, [32] = 0xff, 0xff, 0xff, 0xff,
+                   [52] = 64, 0, 56, 0, 0xff, 0xff}, 64, "pc", "program header"},
+        {"trunc", {0x7f, 'E', 'L', 'F', 2, 1, 1}, 7, "pc", "ELF"},
+        {"arm-on-pc", {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, [16] = 2, 0, 183, 0, 1}, 64, "pc", "EM_AARCH64"},
+        /* text_offset 0x80000, image_size 1 GiB; the magic is added below */
+        {"huge-image", {[10] = 8, [19] = 0x40}, 64, "virt", "RAM"},
+    };
+    for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", dir, bad[k].name);
+        FILE *f = fopen(path, "wb");
+        unsigned char b[80];
+        memcpy(b, bad[k].bytes, sizeof b);
+        if (!strcmp(bad[k].name, "huge-image"))
+            memcpy(b + 0x38, "ARM\x64", 4);
+        fwrite(b, 1, bad[k].len, f);
+        fclose(f);
+        const char *a[] = {"-M", bad[k].machine, "-kernel", path, "-nographic", NULL};
+        expect_error(a, bad[k].needle);
+        unlink(path);
+    }
+    rmdir(dir);
+}

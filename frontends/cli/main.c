@@ -97,10 +97,12 @@ int main(int argc, char **argv)
         return 1;
     }
     for (unsigned boots = 0;; boots++) {
-        if (board_create(b, &o.cfg)) {
-            fprintf(stderr, "squib: %s\n", squib_errmsg());
+        int rc = board_create(b, &o.cfg);
+        if (rc) {
+            if (rc < 0)
+                fprintf(stderr, "squib: %s\n", squib_errmsg());
             board_destroy(b);
-            status = 1;
+            status = rc < 0 ? 1 : 0;
             break;
         }
         if (boots == 0 && (o.trace_exits || o.stats))

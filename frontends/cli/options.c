@@ -19,6 +19,7 @@ void cli_usage(FILE *out)
         "\n"
         "Machine:\n"
         "  -M, -machine NAME     pc (x86-64, default) or virt (aarch64); -M help lists them\n"
+        "  -M virt,dumpdtb=FILE  write the device tree the guest would get to FILE and exit\n"
         "  -cpu MODEL            CPU model (pc: qemu64, max, host, base; virt: cortex-a72,\n"
         "                        cortex-a53, cortex-a57, max); -cpu help lists them\n"
         "  -m SIZE               RAM size: MiB, or with a suffix K/M/G (default 128M);\n"
@@ -37,7 +38,7 @@ void cli_usage(FILE *out)
         "                        virt: EL1h, MMU off, DAIF masked, x0 = DTB address,\n"
         "                        x1-x3 = 0; an Image loads at 0x40080000 (text_offset)\n"
         "  -append STRING        kernel command line (virt: /chosen bootargs)\n"
-        "  -initrd FILE          initial ramdisk (virt: at RAM base + 128 MiB)\n"
+        "  -initrd FILE          initial ramdisk (virt: at RAM base + min(RAM/2, 128 MiB))\n"
         "  -device loader,file=F,addr=A[,cpu-num=N]\n"
         "                        load F at A; with cpu-num=0 start the vCPU there (an ELF\n"
         "                        file needs no addr); -device loader,addr=A,data=V,data-len=L\n"
@@ -129,14 +130,12 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* -device DRIVER,key=value,... */
-static int parse_device(const char *arg, struct cli_options *o, FILE *out, FILE *err)
+/* -device DRIVER,key=value,...  Tokenizes `arg` (an argv string, which
+ * lives as long as the program) in place, so the strings it keeps need no
+ * copies. */
+static int parse_device(char *arg, struct cli_options *o, FILE *out, FILE *err)
 {
-    char buf[1024];
-    if (strlen(arg) >= sizeof buf)
-        return fail(err, "-device %s%s: too long", "", "");
-    strcpy(buf, arg);
-    char *save, *drv = strtok_r(buf, ",", &save);
+    char *save, *drv = strtok_r(arg, ",", &save);
     if (!drv)
         return fail(err, "-device: missing driver name%s%s", "", "");
     if (strcmp(drv, "help") == 0) {
@@ -160,7 +159,7 @@ static int parse_device(const char *arg, struct cli_options *o, FILE *out, FILE 
             const char *k = kv, *v = eq + 1;
             uint64_t n;
             if (strcmp(k, "file") == 0) {
-                l->file = strdup(v);
+                l->file = v;
             } else if (strcmp(k, "addr") == 0) {
                 if (!parse_u64(v, &l->addr))
                     return fail(err, "-device loader: addr=%s is not a number%s", v, "");
@@ -291,14 +290,21 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
                     fprintf(out, "  %-6s %s\n", bl[i].name, bl[i].description);
                 return 1;
             }
-            char *comma = strchr(v, ',');
-            if (comma)
-                return fail(err, "-M %s: machine properties are not supported yet%s", v, "");
-            if (strncmp(v, "type=", 5) == 0)
-                v += 5;
-            if (!board_find(v))
-                return fail(err, "-M %s: unknown machine (try -M help)%s", v, "");
-            o->cfg.machine = v;
+            /* NAME[,dumpdtb=FILE]; other properties are not supported yet. */
+            char *save, *mname = strtok_r(argv[k], ",", &save); /* in place, see parse_device */
+            if (!mname)
+                return fail(err, "-M %s: missing machine name%s", v, "");
+            if (strncmp(mname, "type=", 5) == 0)
+                mname += 5;
+            if (!board_find(mname))
+                return fail(err, "-M %s: unknown machine (try -M help)%s", mname, "");
+            o->cfg.machine = mname;
+            for (char *kv; (kv = strtok_r(NULL, ",", &save));) {
+                if (strncmp(kv, "dumpdtb=", 8) == 0 && kv[8])
+                    o->cfg.dumpdtb = kv + 8;
+                else
+                    return fail(err, "-M %s: machine property '%s' is not supported yet", mname, kv);
+            }
         } else if (!strcmp(name, "cpu")) {
             if (!strcmp(v, "help")) {
                 unsigned n;
@@ -343,7 +349,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
         } else if (!strcmp(name, "initrd")) {
             o->cfg.initrd = v;
         } else if (!strcmp(name, "device")) {
-            int r = parse_device(v, o, out, err);
+            int r = parse_device(argv[k], o, out, err);
             if (r)
                 return r;
         } else if (!strcmp(name, "serial")) {
