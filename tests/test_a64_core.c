@@ -11,24 +11,14 @@
 
 #include "squib/accel.h"
 #include "squib/regs.h"
+#include "tests/a64_harness.h"
 
-#define RAM_BASE 0x40000000ULL
-#define RAM_SIZE (4u << 20)
-#define CODE 0x40001000ULL
-#define DATA 0x40100000ULL
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define HVC0 0xd4000002u
 #define FLAG_N 0x80000000u
 #define FLAG_Z 0x40000000u
 #define FLAG_C 0x20000000u
 #define FLAG_V 0x10000000u
 
-static struct squib_vm *vm;
-static struct squib_vcpu *vcpu;
-static uint8_t *ram;
-static struct squib_exit ex;
-static struct squib_arm64_regs R; /* the test's view of the core registers */
 
 static void setup(void)
 {
@@ -48,73 +38,6 @@ static void teardown(void)
 }
 
 TestSuite(a64, .init = setup, .fini = teardown, .timeout = 30);
-
-static void *host(uint64_t gpa)
-{
-    return ram + (gpa - RAM_BASE);
-}
-
-static uint64_t peek64(uint64_t gpa)
-{
-    uint64_t v;
-    memcpy(&v, host(gpa), 8);
-    return v;
-}
-
-static void poke64(uint64_t gpa, uint64_t v)
-{
-    memcpy(host(gpa), &v, 8);
-}
-
-static void push(void)
-{
-    cr_assert_eq(squib_vcpu_set_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0, "%s",
-                 squib_errmsg());
-}
-
-static void pull(void)
-{
-    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
-}
-
-/* Copies the code to `at` and points the pc there (registers are pushed by
- * the next go()). */
-static void load_at(uint64_t at, const uint32_t *code, size_t n)
-{
-    memcpy(host(at), code, n * 4);
-    R.pc = at;
-}
-
-static void load(const uint32_t *code, size_t n)
-{
-    load_at(CODE, code, n);
-}
-
-/* Pushes R, runs to the next exit, pulls R; returns the exit kind. */
-static enum squib_exit_kind go(void)
-{
-    push();
-    cr_assert_eq(squib_vcpu_run(vcpu, &ex), 0, "%s", squib_errmsg());
-    pull();
-    return ex.kind;
-}
-
-static void go_expect(enum squib_exit_kind kind)
-{
-    enum squib_exit_kind k = go();
-    cr_assert_eq(k, kind, "exit %s (want %s) at pc 0x%llx: %s", squib_exit_kind_name(k),
-                 squib_exit_kind_name(kind), (unsigned long long)ex.pc,
-                 k == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
-}
-
-/* Runs to the HVC that ends a snippet. */
-static void go_hvc(void)
-{
-    go_expect(SQUIB_EXIT_HYPERCALL);
-}
-
-#define X(n, v) cr_assert_eq(R.x[n], (uint64_t)(v), "x%d = 0x%llx, want 0x%llx", n, \
-                             (unsigned long long)R.x[n], (unsigned long long)(v))
 
 /* ---- reset state and register sets --------------------------------------- */
 
