@@ -14,4 +14,12 @@ struct chardev {
     void *opaque;
 };
 
+/* A UART's one-byte receive buffer: fills *rx (-1 = empty) from the chardev
+ * if it is empty and a byte is waiting. */
+static inline void chardev_poll(struct chardev *c, int *rx)
+{
+    if (*rx < 0 && c && c->read_byte)
+        *rx = c->read_byte(c);
+}
+
 #endif

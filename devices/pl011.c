@@ -17,12 +17,6 @@ void pl011_init(struct pl011 *u, struct chardev *chr)
     *u = (struct pl011){.chr = chr, .cr = 0x300, .ifls = 0x12, .rx = -1};
 }
 
-static void poll_rx(struct pl011 *u)
-{
-    if (u->rx < 0 && u->chr && u->chr->read_byte)
-        u->rx = u->chr->read_byte(u->chr);
-}
-
 static uint64_t pl011_read(void *opaque, uint64_t off, unsigned size)
 {
     struct pl011 *u = opaque;
@@ -30,7 +24,7 @@ static uint64_t pl011_read(void *opaque, uint64_t off, unsigned size)
         return pl011_id[(off - 0xFE0) >> 2];
     switch (off) {
     case UARTDR:
-        poll_rx(u);
+        chardev_poll(u->chr, &u->rx);
         if (u->rx >= 0) {
             int c = u->rx;
             u->rx = -1;
@@ -38,7 +32,7 @@ static uint64_t pl011_read(void *opaque, uint64_t off, unsigned size)
         }
         return 0;
     case UARTFR:
-        poll_rx(u);
+        chardev_poll(u->chr, &u->rx);
         return FR_TXFE | (u->rx < 0 ? FR_RXFE : 0);
     case UARTIBRD: return u->ibrd;
     case UARTFBRD: return u->fbrd;

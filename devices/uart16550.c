@@ -10,12 +10,6 @@ void uart16550_init(struct uart16550 *u, struct chardev *chr)
     *u = (struct uart16550){.chr = chr, .iir = 0x01, .lsr = LSR_THRE | LSR_TEMT, .rx = -1};
 }
 
-static void poll_rx(struct uart16550 *u)
-{
-    if (u->rx < 0 && u->chr && u->chr->read_byte)
-        u->rx = u->chr->read_byte(u->chr);
-}
-
 static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
 {
     struct uart16550 *u = opaque;
@@ -23,7 +17,7 @@ static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
     case RBR_THR:
         if (u->lcr & LCR_DLAB)
             return u->dll;
-        poll_rx(u);
+        chardev_poll(u->chr, &u->rx);
         if (u->rx >= 0) {
             int c = u->rx;
             u->rx = -1;
@@ -40,7 +34,7 @@ static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
     case MCR:
         return u->mcr;
     case LSR:
-        poll_rx(u);
+        chardev_poll(u->chr, &u->rx);
         return LSR_THRE | LSR_TEMT | (u->rx >= 0 ? LSR_DR : 0);
     case MSR:
         /* In loopback, MCR outputs feed MSR inputs; otherwise CTS/DSR/DCD up. */

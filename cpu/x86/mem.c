@@ -19,6 +19,16 @@ static uint64_t linear(const struct x86_cpu *cpu, int seg, uint64_t off)
     return a;
 }
 
+/* A fresh exit record of `kind` for the current instruction. */
+static struct squib_exit *new_exit(struct x86_cpu *cpu, enum squib_exit_kind kind)
+{
+    struct squib_exit *e = cpu->exit;
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->pc = cpu->rip;
+    return e;
+}
+
 /* A pending read answered from the cache, or an exit. */
 static bool cached_read(struct x86_cpu *cpu, uint64_t *val)
 {
@@ -66,10 +76,7 @@ bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64
         return true;
     if (read_exit_impossible(cpu))
         return false;
-    struct squib_exit *e = cpu->exit;
-    memset(e, 0, sizeof *e);
-    e->kind = SQUIB_EXIT_MMIO;
-    e->pc = cpu->rip;
+    struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_MMIO);
     e->mmio.addr = a;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = false;
@@ -96,10 +103,7 @@ bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint6
                                   (unsigned long long)a);
         return false;
     }
-    struct squib_exit *e = cpu->exit;
-    memset(e, 0, sizeof *e);
-    e->kind = SQUIB_EXIT_MMIO;
-    e->pc = cpu->rip;
+    struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_MMIO);
     e->mmio.addr = a;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = true;
@@ -118,10 +122,7 @@ bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, u
     }
     if (read_exit_impossible(cpu))
         return false;
-    struct squib_exit *e = cpu->exit;
-    memset(e, 0, sizeof *e);
-    e->kind = SQUIB_EXIT_PIO;
-    e->pc = cpu->rip;
+    struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_PIO);
     e->pio.port = port;
     e->pio.size = (uint8_t)size;
     e->pio.write = false;
@@ -132,10 +133,7 @@ bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, u
 void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                   uint32_t val)
 {
-    struct squib_exit *e = cpu->exit;
-    memset(e, 0, sizeof *e);
-    e->kind = SQUIB_EXIT_PIO;
-    e->pc = cpu->rip;
+    struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_PIO);
     e->pio.port = port;
     e->pio.size = (uint8_t)size;
     e->pio.write = true;
