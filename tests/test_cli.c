@@ -310,3 +310,19 @@ Test(cli, malformed_kernels_are_errors_not_crashes)
     }
     rmdir(dir);
 }
+
+Test(cli, data_loaders_and_no_reboot_on_psci_reset)
+{
+    /* movz w0, #0x8400, lsl #16; movk w0, #9; hvc #0: PSCI SYSTEM_RESET,
+     * written word by word with -device loader,data=. */
+    static struct result r;
+    const char *a[] = {"-M", "virt", "-no-reboot", "-nographic", "-d", "exits",
+                       "-device", "loader,addr=0x40000000,data=0x52b08000,data-len=4,cpu-num=0",
+                       "-device", "loader,addr=0x40000004,data=0x72800120,data-len=4",
+                       "-device", "loader,addr=0x40000008,data=0xd4000002,data-len=4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0, "-no-reboot ends the run on a reset with status 0: %s", r.err);
+    cr_assert(strstr(r.err, "exit hypercall func=0x84000009"), "%s", r.err);
+    const char *bad[] = {"-M", "virt", "-device", "loader,addr=0x40000000,data=1,data-len=3", NULL};
+    expect_error(bad, "data-len=3");
+}
