@@ -156,6 +156,10 @@ Test(cli, help_and_lists)
     run_squib(&r, ah);
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "interp") && strstr(r.out, "kvm"), "%s", r.out);
+    const char *da[] = {"-d", "accel", "-bios", X86_ROM, "-nographic", NULL};
+    run_squib(&r, da);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.err, "squib: accelerator auto: chose "), "%s", r.err);
     const char *mh[] = {"-M", "help", NULL};
     run_squib(&r, mh);
     cr_assert(strstr(r.out, "pc") && strstr(r.out, "virt"));

@@ -11,7 +11,7 @@ struct cli_options {
     struct board_config cfg;
     const char *serial;   /* "stdio", "none", "null", "file:PATH", or NULL (default) */
     const char *debugcon; /* same forms; NULL: none */
-    bool nographic, display_none, nodefaults, no_reboot, stats, trace_exits;
+    bool nographic, display_none, nodefaults, no_reboot, stats, trace_exits, trace_accel;
     const char *log_file; /* -D */
     bool help_only;       /* something like -accel help was answered */
 };

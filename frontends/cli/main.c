@@ -105,7 +105,7 @@ int main(int argc, char **argv)
             status = rc < 0 ? 1 : 0;
             break;
         }
-        if (boots == 0 && (o.trace_exits || o.stats))
+        if (boots == 0 && (o.trace_exits || o.stats || o.trace_accel))
             fprintf(log, "squib: accelerator %s\n", squib_vm_accel_reason(b->m.vm));
         b->m.trace = o.trace_exits ? log : NULL;
         b->m.stats_enabled = o.trace_exits || o.stats;

@@ -63,6 +63,8 @@ void cli_usage(FILE *out)
         "Tracing:\n"
         "  -d exits              one line per VM exit (kind, address or port, size, data,\n"
         "                        pc, device) and the exit statistics at the end\n"
+        "  -d accel              say which accelerator runs the guest and why (auto's\n"
+        "                        choice); -d exits and --stats say it too\n"
         "  -D FILE               write -d output to FILE instead of stderr\n"
         "  --stats               print exit counts by kind and by device at the end\n"
         "\n"
@@ -371,8 +373,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
             for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
                 if (!strcmp(item, "exits"))
                     o->trace_exits = true;
+                else if (!strcmp(item, "accel"))
+                    o->trace_accel = true;
                 else if (!strcmp(item, "help")) {
-                    fprintf(out, "Log items (-d ITEM[,ITEM]):\n  exits  one line per VM exit\n");
+                    fprintf(out, "Log items (-d ITEM[,ITEM]):\n  exits  one line per VM exit\n"
+                                 "  accel  which accelerator runs the guest, and why\n");
                     return 1;
                 } else
                     return fail(err, "-d %s: log item not supported yet (try -d help)%s", item, "");
