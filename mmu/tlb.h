@@ -7,8 +7,12 @@
  * read-only page (ROM) and a page holding decoded code get no write tag, so
  * writes to them take the slow path (MMIO exit, or decode-cache invalidation).
  *
- * For now guest-virtual = guest-physical (paging lands with the CPU issues:
- * the page walkers fill the same entries).
+ * Translation: with no translate hook, guest-virtual = guest-physical.  A
+ * core whose guest turned its MMU on sets `translate` (its page walker); a
+ * miss then walks, and the entry maps the virtual page to the host page of
+ * the physical one.  There are two TLBs, for supervisor and user accesses
+ * (the walker checks privilege for the current one); the core switches with
+ * mmu_set_user() and flushes on address-space changes (mmu_flush).
  */
 #ifndef MMU_TLB_H
 #define MMU_TLB_H
@@ -29,18 +33,34 @@
 struct mmu_tlb_entry {
     uint64_t tag_read;  /* guest page address, or MMU_TAG_INVALID */
     uint64_t tag_write; /* same page if writable, else MMU_TAG_INVALID */
+    uint64_t tag_exec;  /* same page if executable, else MMU_TAG_INVALID */
     uintptr_t addend;   /* host address = guest address + addend */
 };
 
 /* Called when a write hits a page that holds decoded code: the decode cache
  * must drop its blocks.  Set by the CPU core. */
-typedef void (*mmu_code_write_fn)(void *opaque, uint64_t gpa);
+typedef void (*mmu_code_write_fn)(void *opaque, uint64_t addr);
+
+/* The core's page walker: translates `vaddr` for an access (write, fetch)
+ * at the current privilege.  Returns true with *paddr and *writable (a
+ * later write through this translation needs no walk: permitted, and the
+ * dirty bit already set), or false for a translation fault, which the core
+ * records itself (fault address, error code) before returning. */
+typedef bool (*mmu_translate_fn)(void *opaque, uint64_t vaddr, bool write, bool fetch,
+                                 uint64_t *paddr, bool *writable);
 
 struct mmu {
-    struct mmu_tlb_entry tlb[MMU_TLB_SETS][MMU_TLB_WAYS];
+    struct mmu_tlb_entry (*cur)[MMU_TLB_WAYS]; /* tlb[0] or tlb[1] */
+    struct mmu_tlb_entry tlb[2][MMU_TLB_SETS][MMU_TLB_WAYS]; /* supervisor, user */
     const struct squib_physmap *ram; /* the VM's RAM/ROM regions */
-    /* Pages holding decoded code: a small open-addressed set of page
-     * numbers (writes to them are watched). */
+    mmu_translate_fn translate;      /* NULL: virtual = physical */
+    void *translate_opaque;
+    /* Why the last mmu_fill returned NULL: a translation fault, or an
+     * access to non-RAM at this physical address (an MMIO exit). */
+    bool miss_fault;
+    uint64_t miss_paddr;
+    /* Host pages holding decoded code: a small open-addressed set (writes
+     * to them are watched). */
     uint64_t *code_pages;
     unsigned code_cap, code_count;
     mmu_code_write_fn code_write;
@@ -49,7 +69,15 @@ struct mmu {
 
 void mmu_init(struct mmu *m, const struct squib_physmap *ram);
 void mmu_free(struct mmu *m);
+/* Drops every translation (both privilege levels). */
 void mmu_flush(struct mmu *m);
+/* Drops the translations of one virtual page (INVLPG, TLBI VA). */
+void mmu_flush_page(struct mmu *m, uint64_t vaddr);
+/* Selects the TLB for user (true) or supervisor accesses. */
+static inline void mmu_set_user(struct mmu *m, bool user)
+{
+    m->cur = m->tlb[user ? 1 : 0];
+}
 
 static inline unsigned mmu_set_index(uint64_t page)
 {
@@ -57,22 +85,34 @@ static inline unsigned mmu_set_index(uint64_t page)
     return (unsigned)((p ^ (p >> 8) ^ (p >> 16)) & (MMU_TLB_SETS - 1));
 }
 
-/* Slow path: fills the TLB; returns the host pointer or NULL if `addr` is not
- * RAM (or, for writes, not writable RAM / a watched code page, after
- * notifying the decode cache). */
-void *mmu_fill(struct mmu *m, uint64_t addr, bool write);
+/* Slow path: translates and fills the TLB; returns the host pointer, or
+ * NULL with miss_fault (translation fault) or miss_paddr (not RAM, or for
+ * writes read-only memory: an MMIO exit at that physical address).  A write
+ * to a page holding decoded code notifies the decode cache first. */
+void *mmu_fill(struct mmu *m, uint64_t addr, bool write, bool fetch);
 
-/* Host pointer for an access of `size` bytes at `addr` that lies within one
- * page, or NULL (the access is an exit). */
+/* Host pointer for an access at `addr` that does not cross a page, or
+ * NULL (see mmu_fill: a fault or an exit). */
 static inline void *mmu_ptr(struct mmu *m, uint64_t addr, bool write)
 {
     uint64_t page = addr & MMU_PAGE_MASK;
-    struct mmu_tlb_entry *set = m->tlb[mmu_set_index(page)];
+    struct mmu_tlb_entry *set = m->cur[mmu_set_index(page)];
     for (int w = 0; w < MMU_TLB_WAYS; w++) {
         if ((write ? set[w].tag_write : set[w].tag_read) == page)
             return (void *)(uintptr_t)(addr + set[w].addend);
     }
-    return mmu_fill(m, addr, write);
+    return mmu_fill(m, addr, write, false);
+}
+
+/* The same for instruction fetch (the walker checks execute permission). */
+static inline const void *mmu_fetch_ptr(struct mmu *m, uint64_t addr)
+{
+    uint64_t page = addr & MMU_PAGE_MASK;
+    struct mmu_tlb_entry *set = m->cur[mmu_set_index(page)];
+    for (int w = 0; w < MMU_TLB_WAYS; w++)
+        if (set[w].tag_exec == page)
+            return (const void *)(uintptr_t)(addr + set[w].addend);
+    return mmu_fill(m, addr, false, true);
 }
 
 /* Copies between guest memory and a buffer; fails (false) if any byte is not
@@ -80,8 +120,9 @@ static inline void *mmu_ptr(struct mmu *m, uint64_t addr, bool write)
 bool mmu_read(struct mmu *m, uint64_t addr, void *buf, unsigned len);
 bool mmu_write(struct mmu *m, uint64_t addr, const void *buf, unsigned len);
 
-/* Marks the page holding `gpa` as holding decoded code. */
-void mmu_watch_code(struct mmu *m, uint64_t gpa);
+/* Marks the page holding the (virtual) address `addr`, which must be RAM,
+ * as holding decoded code. */
+void mmu_watch_code(struct mmu *m, uint64_t addr);
 /* Forgets all watched code pages (after the decode cache was flushed). */
 void mmu_unwatch_all(struct mmu *m);
 

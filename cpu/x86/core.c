@@ -92,13 +92,18 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
     b->h.key2 = cpu->mode;
     b->n = 0;
     uint64_t a = pc;
+    bool second_fault = false;
     while (b->n < X86_BLOCK_MAX) {
         uint8_t buf[15];
         unsigned in_page = MMU_PAGE_SIZE - (unsigned)(a & (MMU_PAGE_SIZE - 1));
-        const uint8_t *p = mmu_ptr(cpu->mmu, a, false);
+        const uint8_t *p = mmu_fetch_ptr(cpu->mmu, a);
         if (!p) {
             if (b->n)
                 break; /* end the block before the unfetchable byte */
+            if (cpu->mmu->miss_fault) {
+                x86_page_fault_exit(cpu);
+                return NULL;
+            }
             squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
                                       "x86: instruction fetch from 0x%llx, which is not RAM "
                                       "or ROM (executing from device memory is not supported)",
@@ -108,18 +113,23 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         unsigned avail = in_page;
         if (in_page < 15) { /* the instruction may cross into the next page */
             memcpy(buf, p, in_page);
-            const uint8_t *q = mmu_ptr(cpu->mmu, a + in_page, false);
+            const uint8_t *q = mmu_fetch_ptr(cpu->mmu, a + in_page);
             if (q) {
                 memcpy(buf + in_page, q, 15 - in_page);
                 avail = 15;
             }
+            second_fault = !q && cpu->mmu->miss_fault;
             p = buf;
         }
         struct x86_insn *i = &b->insn[b->n];
         int len = x86_decode(p, avail, cpu->mode, i);
-        if (len == 0) { /* runs into non-RAM */
+        if (len == 0) { /* runs into non-RAM or an unmapped page */
             if (b->n)
                 break;
+            if (second_fault) {
+                x86_page_fault_exit(cpu);
+                return NULL;
+            }
             squib_exit_internal_error(cpu->exit, cpu->rip, p, avail,
                                       "x86: instruction at 0x%llx runs past the end of RAM",
                                       (unsigned long long)a);
@@ -279,7 +289,10 @@ static void seg_from_api(struct x86_segment *s, const struct squib_x86_segment *
                          (o->db & 1) << 14 | (o->g & 1) << 15);
 }
 
-static void update_mode(struct x86_cpu *cpu)
+/* Derives the decoding mode, the privilege level the MMU checks and the
+ * translation hook from CR0, EFER, CS and SS; drops translations and
+ * decoded code, which may all have changed meaning. */
+void x86_mode_changed(struct x86_cpu *cpu)
 {
     if (!(cpu->cr0 & 1))
         cpu->mode = X86_MODE_REAL;
@@ -287,6 +300,31 @@ static void update_mode(struct x86_cpu *cpu)
         cpu->mode = X86_MODE_LONG64;
     else
         cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+    bool paging = (cpu->cr0 & 0x80000001u) == 0x80000001u;
+    cpu->mmu->translate = paging ? x86_translate : NULL;
+    cpu->mmu->translate_opaque = cpu;
+    /* CPL is SS.DPL (SDM Vol. 3, 5.5); real mode runs at 0. */
+    bool user = cpu->mode != X86_MODE_REAL && ((cpu->seg[SEG_SS].attr >> 5) & 3) == 3;
+    mmu_set_user(cpu->mmu, user);
+    mmu_flush(cpu->mmu);
+    dcache_invalidate(&cpu->dcache);
+}
+
+void x86_page_fault_exit(struct x86_cpu *cpu)
+{
+    cpu->cr2 = cpu->pf_addr;
+    if (cpu->pf_nonram) {
+        squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                  "x86: the page walk for 0x%llx reads a paging-structure entry "
+                                  "at 0x%llx, which is not RAM",
+                                  (unsigned long long)cpu->pf_addr,
+                                  (unsigned long long)cpu->pf_nonram_addr);
+        return;
+    }
+    squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                              "x86: #PF at 0x%llx, error code 0x%x (CR2 is set; delivering "
+                              "exceptions through the IDT lands with the x86 system work)",
+                              (unsigned long long)cpu->pf_addr, cpu->pf_error);
 }
 
 /* squib_x86_regs order: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 */
@@ -368,11 +406,7 @@ static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
         cpu->cr8 = s->cr8;
         cpu->efer = s->efer;
         cpu->apic_base = s->apic_base;
-        update_mode(cpu);
-        if (cpu->cr0 & 0x80000000u)
-            return squib_fail(-ENOSYS, "x86 interpreter: paging (CR0.PG) lands with the x86 "
-                                       "core issue; the registers were set but code will not "
-                                       "run translated");
+        x86_mode_changed(cpu);
         return 0;
     }
     case SQUIB_REGSET_X86_FPU:
@@ -421,7 +455,7 @@ static int x86_set_one_reg(void *opaque, uint64_t id, uint64_t value)
                           (unsigned long long)id);
     *p = value;
     if (p == &cpu->efer)
-        update_mode(cpu);
+        x86_mode_changed(cpu);
     return 0;
 }
 

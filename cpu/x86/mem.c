@@ -1,8 +1,9 @@
 /* cpu/x86/mem.c: segmented memory and port access, and the exits they make.
  *
  * Linear address = segment base + offset (SDM Vol. 3, 3.4), then the MMU
- * (guest-virtual = guest-physical until paging lands).  Non-RAM becomes an
- * MMIO exit; ports become PIO exits.  Reads of an instruction that exited
+ * (paging.c walks when CR0.PG is set).  Non-RAM becomes an MMIO exit at the
+ * physical address; a translation fault ends the run (core.c); ports become
+ * PIO exits.  Reads of an instruction that exited
  * are answered, in order, from the read cache when it is executed again.
  */
 #include "cpu/x86/x86.h"
@@ -56,28 +57,79 @@ static bool read_exit_impossible(struct x86_cpu *cpu)
     return true;
 }
 
+enum { ACC_RAM, ACC_DEVICE, ACC_STOP };
+
+/* One access at linear `a` through the MMU.  ACC_RAM: done (buf read or
+ * written).  ACC_DEVICE: not RAM; *pa is the physical address of the access
+ * (an MMIO exit).  ACC_STOP: cpu->exit holds a fault or an access the
+ * interpreter does not split (RAM on one page, a device on the other). */
+static int access(struct x86_cpu *cpu, uint64_t a, unsigned size, bool write, void *buf,
+                  uint64_t *pa)
+{
+    struct mmu *m = cpu->mmu;
+    unsigned first = MMU_PAGE_SIZE - (unsigned)(a & (MMU_PAGE_SIZE - 1));
+    if (first > size)
+        first = size;
+    uint8_t *p = mmu_ptr(m, a, write);
+    if (!p && m->miss_fault)
+        goto fault;
+    uint64_t dev = p ? 0 : m->miss_paddr;
+    if (first == size) {
+        if (!p) {
+            *pa = dev;
+            return ACC_DEVICE;
+        }
+        if (write)
+            memcpy(p, buf, size);
+        else
+            memcpy(buf, p, size);
+        return ACC_RAM;
+    }
+    /* Crosses a page: check both halves before touching either. */
+    uint8_t *q = mmu_ptr(m, a + first, write);
+    if (!q && m->miss_fault)
+        goto fault;
+    if (p && q) {
+        if (write) {
+            memcpy(p, buf, first);
+            memcpy(q, (uint8_t *)buf + first, size - first);
+        } else {
+            memcpy(buf, p, first);
+            memcpy((uint8_t *)buf + first, q, size - first);
+        }
+        return ACC_RAM;
+    }
+    if (!p && !q && m->miss_paddr == dev + first) {
+        *pa = dev; /* physically contiguous device memory */
+        return ACC_DEVICE;
+    }
+    squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                              "x86: a %u-byte access at 0x%llx crosses between RAM and device "
+                              "memory (not split yet)",
+                              size, (unsigned long long)a);
+    return ACC_STOP;
+fault:
+    x86_page_fault_exit(cpu);
+    return ACC_STOP;
+}
+
 bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                   unsigned size, uint64_t *val)
 {
-    uint64_t a = linear(cpu, seg, off);
-    uint64_t v = 0;
-    if ((a & (MMU_PAGE_SIZE - 1)) + size <= MMU_PAGE_SIZE) {
-        const uint8_t *p = mmu_ptr(cpu->mmu, a, false);
-        if (p) {
-            memcpy(&v, p, size);
-            *val = v;
-            return true;
-        }
-    } else if (mmu_read(cpu->mmu, a, &v, size)) {
+    uint64_t a = linear(cpu, seg, off), v = 0, pa;
+    int r = access(cpu, a, size, false, &v, &pa);
+    if (r == ACC_RAM) {
         *val = v;
         return true;
     }
+    if (r == ACC_STOP)
+        return false;
     if (cached_read(cpu, val))
         return true;
     if (read_exit_impossible(cpu))
         return false;
     struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_MMIO);
-    e->mmio.addr = a;
+    e->mmio.addr = pa;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = false;
     cpu->pending = CPU_PENDING_MMIO_READ;
@@ -87,24 +139,23 @@ bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64
 bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                    unsigned size, uint64_t val)
 {
-    uint64_t a = linear(cpu, seg, off);
-    if ((a & (MMU_PAGE_SIZE - 1)) + size <= MMU_PAGE_SIZE) {
-        uint8_t *p = mmu_ptr(cpu->mmu, a, true);
-        if (p) {
-            memcpy(p, &val, size);
-            return true;
-        }
-    } else if (mmu_write(cpu->mmu, a, &val, size)) {
+    uint64_t a = linear(cpu, seg, off), pa;
+    int r = access(cpu, a, size, true, &val, &pa);
+    if (r == ACC_RAM)
         return true;
+    if (r == ACC_STOP) {
+        cpu->write_exit = false; /* the record now holds the stop */
+        return false;
     }
     if (cpu->write_exit) {
         squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
                                   "x86: two device writes in one instruction (0x%llx)",
-                                  (unsigned long long)a);
+                                  (unsigned long long)pa);
+        cpu->write_exit = false;
         return false;
     }
     struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_MMIO);
-    e->mmio.addr = a;
+    e->mmio.addr = pa;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = true;
     e->mmio.data = val & x86_size_mask(size);

@@ -23,7 +23,7 @@ enum x86_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
 /* RFLAGS bits (SDM Vol. 1, 3.4.3) */
 enum {
     F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6, F_SF = 1u << 7,
-    F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11,
+    F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11, F_AC = 1u << 18,
     F_ARITH = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF,
 };
 
@@ -103,12 +103,29 @@ struct x86_cpu {
     bool write_exit; /* a write exit is filled; the instruction completes */
     uint64_t next_rip;
 
+    /* The last translation fault (paging.c): linear address, #PF error
+     * code, and whether the walk itself ran into non-RAM. */
+    uint64_t pf_addr, pf_nonram_addr;
+    uint32_t pf_error;
+    bool pf_nonram;
+
     struct squib_guest_debug debug;
     bool bp_skip; /* resume past the breakpoint just reported */
     bool step_pending; /* single-step stop owed after a write exit */
     uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
     uint64_t insns; /* retired instructions (statistics) */
 };
+
+/* paging.c: the MMU's translate hook while CR0.PG is set. */
+bool x86_translate(void *opaque, uint64_t va, bool write, bool fetch, uint64_t *pa,
+                   bool *writable);
+/* core.c: after CR0/CR3/CR4/EFER or CS/SS change: re-derives the mode, the
+ * MMU's privilege and translate hook, and drops translations and decoded
+ * code (MOV CR3 and INVLPG call it or mmu_flush_page). */
+void x86_mode_changed(struct x86_cpu *cpu);
+/* core.c: makes the exit for a translation fault (#PF delivery lands with
+ * exceptions; until then an INTERNAL_ERROR naming the fault). */
+void x86_page_fault_exit(struct x86_cpu *cpu);
 
 /* decode.c: decodes one instruction from `bytes` (at most `avail` bytes).
  * Returns the length, or 0 if it needs more bytes than available, or -1
@@ -139,9 +156,26 @@ enum {
 };
 extern const struct x86_op_entry x86_map1[256];
 extern const struct x86_op_entry x86_map2[256];
+/* More entry flags (the first enum is full up to bit 13). */
+enum {
+    OPF_MODREG = 1 << 14, /* ModRM whose mod bits are ignored: always a register
+                             (MOV to/from CRn/DRn, SDM Vol. 2, MOV-Move to/from
+                             Control Registers) */
+    OPF_NO64 = 1 << 15,   /* invalid in 64-bit mode (#UD), SDM Vol. 2, Table A-2 "i64" */
+};
+/* The three-byte maps 0F 38 (x86_insn.map 2) and 0F 3A (map 3): every entry
+ * has a ModRM byte, and 0F 3A entries an Ib too (SDM Vol. 2, Tables A-4, A-5). */
+extern const struct x86_op_entry x86_map3[256];
+extern const struct x86_op_entry x86_map4[256];
+/* The table entry of a decoded instruction, whichever map it is from. */
+const struct x86_op_entry *x86_entry(const struct x86_insn *i);
 
 /* Handler for opcodes without semantics yet: INTERNAL_ERROR with the bytes. */
 int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i);
+/* An exception the instruction raises, until delivery lands: INTERNAL_ERROR
+ * "<vec> delivery lands with exceptions" naming the instruction (exec_sys.c). */
+int x86_fault(struct x86_cpu *cpu, const struct x86_insn *i, const char *vec);
+int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i); /* #UD */
 
 /* mem.c: segmented access through the MMU.  Reads return false when the
  * access became a read exit (cpu->exit filled): the handler returns X86_EXIT
@@ -188,5 +222,12 @@ uint64_t x86_alu(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a, ui
 void x86_flags_logic(struct x86_cpu *cpu, unsigned size, uint64_t r);
 uint64_t x86_incdec(struct x86_cpu *cpu, unsigned size, uint64_t a, bool dec);
 bool x86_cond(const struct x86_cpu *cpu, unsigned cc);
+/* alu.c: the SZP flags of a result, for instructions that set them alone. */
+uint64_t x86_flags_szp(unsigned size, uint64_t r);
+/* exec_shift.c: group 2 (ROL ROR RCL RCR SHL SHR SAL SAR) by op 0-7 and a
+ * count already masked as the SDM says; exact flags. */
+uint64_t x86_shift(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a, unsigned count);
+/* exec_cpuid.c: the CPUID model (leaf EAX, subleaf ECX) into out[4] = EAX EBX ECX EDX. */
+void x86_cpuid(const struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
 #endif
