@@ -43,6 +43,14 @@ void *dcache_alloc(struct dcache *d, size_t size)
     return p;
 }
 
+void dcache_shrink_last(struct dcache *d, void *p, size_t used)
+{
+    used = (used + 15) & ~(size_t)15;
+    size_t start = (size_t)((uint8_t *)p - d->arena);
+    if (start + used < d->arena_used)
+        d->arena_used = start + used;
+}
+
 void dcache_insert(struct dcache *d, struct dcache_block *b)
 {
     unsigned h = dcache_hash(b->pc);

@@ -57,6 +57,9 @@ static inline struct dcache_block *dcache_lookup(struct dcache *d, uint64_t pc, 
 /* Space for a new block of `size` bytes (header included), or NULL when the
  * arena is full (the caller flushes with dcache_flush_now and retries). */
 void *dcache_alloc(struct dcache *d, size_t size);
+/* Gives back the unused tail of the last allocation (`used` bytes of block
+ * `p` are kept). */
+void dcache_shrink_last(struct dcache *d, void *p, size_t used);
 /* Makes a filled block findable. */
 void dcache_insert(struct dcache *d, struct dcache_block *b);
 

@@ -276,13 +276,13 @@ Test(x86, self_modifying_code_is_seen)
 
 Test(x86, not_implemented_is_an_internal_error_with_bytes)
 {
-    static const uint8_t c[] = {0x90, 0x0F, 0xA2}; /* nop; cpuid */
+    static const uint8_t c[] = {0x90, 0x0F, 0x37}; /* nop; getsec */
     code(c, sizeof c);
     expect_kind(SQUIB_EXIT_INTERNAL_ERROR);
     cr_assert_eq(ex.pc, 0x1001);
     cr_assert_eq(ex.internal.insn_len, 2);
     cr_assert_eq(ex.internal.insn[0], 0x0F);
-    cr_assert_eq(ex.internal.insn[1], 0xA2);
+    cr_assert_eq(ex.internal.insn[1], 0x37);
     cr_assert(strstr(ex.internal.message, "not implemented"), "%s", ex.internal.message);
 }
 
@@ -384,4 +384,17 @@ Test(x86, register_sets_round_trip_and_are_checked)
     cr_assert_lt(squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g - 1), 0);
     struct squib_arm64_regs a;
     cr_assert_lt(squib_vcpu_get_regs(cpu, SQUIB_REGSET_ARM64_CORE, &a, sizeof a), 0);
+}
+
+Test(x86, code_rewritten_by_the_vmm_between_runs_is_seen)
+{
+    static const uint8_t a[] = {0xB0, 0x01, 0xE6, 0x80}; /* mov al, 1; out 0x80, al */
+    static const uint8_t b[] = {0xB0, 0x02, 0xE6, 0x80}; /* mov al, 2; out 0x80, al */
+    code(a, sizeof a);
+    expect_pio(true, 0x80, 1, 1, 0x1002);
+    code(b, sizeof b); /* through host memory: no TLB sees this write */
+    struct squib_x86_regs g = regs();
+    g.rip = 0x1000;
+    set_regs(g);
+    expect_pio(true, 0x80, 1, 2, 0x1002);
 }

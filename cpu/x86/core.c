@@ -81,7 +81,7 @@ static void exit_simple(struct x86_cpu *cpu, enum squib_exit_kind kind)
  * the code cannot be fetched. */
 static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
 {
-    size_t cap = sizeof(struct x86_block) + X86_BLOCK_MAX * sizeof(struct x86_insn);
+    size_t cap = sizeof(struct x86_block) + X86_BLOCK_MAX * (sizeof(struct x86_insn) + 15);
     struct x86_block *b = dcache_alloc(&cpu->dcache, cap);
     if (!b) {
         dcache_flush_now(&cpu->dcache);
@@ -91,6 +91,9 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
     b->h.pc = pc;
     b->h.key2 = cpu->mode;
     b->n = 0;
+    b->checked_gen = cpu->run_gen;
+    uint8_t bytes[X86_BLOCK_MAX * 15];
+    unsigned nbytes = 0;
     uint64_t a = pc;
     bool second_fault = false;
     while (b->n < X86_BLOCK_MAX) {
@@ -138,6 +141,8 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         mmu_watch_code(cpu->mmu, a);
         if ((a & MMU_PAGE_MASK) != ((a + i->len - 1) & MMU_PAGE_MASK))
             mmu_watch_code(cpu->mmu, a + i->len - 1);
+        memcpy(bytes + nbytes, p, i->len);
+        nbytes += i->len;
         b->n++;
         a += i->len;
         const struct x86_op_entry *e = i->map ? &x86_map2[i->opcode] : &x86_map1[i->opcode];
@@ -145,8 +150,29 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
             (a & MMU_PAGE_MASK) != (pc & MMU_PAGE_MASK))
             break;
     }
+    b->nbytes = (uint16_t)nbytes;
+    memcpy(&b->insn[b->n], bytes, nbytes);
+    dcache_shrink_last(&cpu->dcache, b,
+                       sizeof *b + b->n * sizeof(struct x86_insn) + nbytes);
     dcache_insert(&cpu->dcache, &b->h);
     return b;
+}
+
+/* True if guest memory still holds the bytes the block was decoded from. */
+static bool block_unchanged(struct x86_cpu *cpu, const struct x86_block *b)
+{
+    const uint8_t *want = (const uint8_t *)&b->insn[b->n];
+    uint64_t a = b->h.pc;
+    for (unsigned done = 0; done < b->nbytes;) {
+        unsigned in_page = MMU_PAGE_SIZE - (unsigned)(a & (MMU_PAGE_SIZE - 1));
+        unsigned n = b->nbytes - done < in_page ? b->nbytes - done : in_page;
+        const uint8_t *p = mmu_fetch_ptr(cpu->mmu, a);
+        if (!p || memcmp(p, want + done, n) != 0)
+            return false;
+        done += n;
+        a += n;
+    }
+    return true;
 }
 
 /* Deals with the attention word; true if run() must return. */
@@ -177,6 +203,7 @@ static void x86_run(void *opaque, struct squib_exit *e)
 {
     struct x86_cpu *cpu = opaque;
     cpu->exit = e;
+    cpu->run_gen++;
     /* Complete what the previous exit left. */
     switch (cpu->pending) {
     case CPU_PENDING_MMIO_READ:
@@ -222,6 +249,15 @@ static void x86_run(void *opaque, struct squib_exit *e)
         if (cpu->mode != X86_MODE_LONG64)
             pc &= 0xffffffffULL;
         struct x86_block *b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+        if (b && b->checked_gen != cpu->run_gen) {
+            /* First use in this run: the VMM may have rewritten the code. */
+            if (block_unchanged(cpu, b)) {
+                b->checked_gen = cpu->run_gen;
+            } else {
+                b->h.pc = MMU_TAG_INVALID; /* never found again */
+                b = NULL;
+            }
+        }
         if (!b && !(b = translate(cpu, pc)))
             return;
         const struct x86_insn *i = b->insn, *end = b->insn + (debugging ? 1 : b->n);

@@ -73,9 +73,14 @@ struct x86_insn {
     uint64_t imm, imm2;
 };
 
+/* A decoded block; the instruction bytes it was decoded from follow
+ * insn[n], so a VMM's writes to guest code between runs (which no TLB sees)
+ * are caught by comparing them once per run (x86_run). */
 struct x86_block {
     struct dcache_block h;
     uint32_t n;
+    uint16_t nbytes;
+    uint64_t checked_gen; /* run generation in which the bytes were last compared */
     struct x86_insn insn[];
 };
 
@@ -114,6 +119,7 @@ struct x86_cpu {
     bool step_pending; /* single-step stop owed after a write exit */
     uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
     uint64_t insns; /* retired instructions (statistics) */
+    uint64_t run_gen; /* counts run() calls, for x86_block.checked_gen */
 };
 
 /* paging.c: the MMU's translate hook while CR0.PG is set. */
@@ -214,6 +220,8 @@ bool x86_set_rm(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, ui
 bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v);
 bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t *v);
 void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel);
+/* The stack's address size: 8 in 64-bit mode, else SS.B ? 4 : 2. */
+unsigned x86_stack_size(const struct x86_cpu *cpu);
 uint64_t x86_size_mask(unsigned size);
 
 /* alu.c: the eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP)
