@@ -1,7 +1,7 @@
 /* x86 paging in the interpreter (SDM Vol. 3, chapter 4): 4-level and 32-bit
  * walks, accessed/dirty bits, MMIO through a mapping (the exit carries the
- * physical address), and the #PF error codes and CR2 of translation faults
- * (reported as INTERNAL_ERROR until exception delivery lands). */
+ * physical address), and page faults: CR2, the error code on the handler's
+ * stack, the stack switch through the TSS, the triple fault without an IDT. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,8 +62,15 @@ static void enter_long(unsigned dpl, uint64_t rip, uint64_t cr4_extra)
     s.cr4 = 0x20 | cr4_extra; /* PAE */
     s.efer = 0x500;     /* LMA LME */
     s.cr3 = 0x10000;
+    /* GDT, IDT and TSS at virtual 0x405000 (see system_tables). */
+    s.gdt.base = 0x405000;
+    s.gdt.limit = 0x2f;
+    s.idt.base = 0x405100;
+    s.idt.limit = 0xfff;
+    s.tr = (struct squib_x86_segment){.base = 0x405800, .limit = 0x67, .selector = 0x28,
+                                      .type = 0xB, .present = 1};
     cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0, "%s", squib_errmsg());
-    struct squib_x86_regs g = {.rip = rip, .rflags = 2};
+    struct squib_x86_regs g = {.rip = rip, .rflags = 2, .rsp = 0x407800};
     cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g), 0);
 }
 
@@ -79,6 +86,25 @@ static void tables(void)
 static void pte(unsigned n, uint64_t v)
 {
     put64(0x13000 + 8 * n, v);
+}
+
+/* Supervisor pages: virtual 0x405000 (GDT at +0, IDT at +0x100, TSS at
+ * +0x800) -> physical 0x205000; the #PF handler at virtual 0x406000 (hlt);
+ * a stack page at virtual 0x407000.  The TSS's RSP0 is 0x407f00. */
+static void system_tables(void)
+{
+    pte(5, 0x205000 | P | RW);
+    pte(6, 0x206000 | P);
+    pte(7, 0x207000 | P | RW);
+    put64(0x205008, 0x00af9b000000ffffULL); /* 0x08 kernel code64 */
+    put64(0x205010, 0x00cf93000000ffffULL); /* 0x10 kernel data */
+    put64(0x205018, 0x00cff3000000ffffULL); /* 0x18 user data */
+    put64(0x205020, 0x00affb000000ffffULL); /* 0x20 user code64 */
+    /* IDT[14]: interrupt gate, selector 0x08, offset 0x406000 */
+    put64(0x205100 + 14 * 16, 0x00008e0000086000ULL | (0x40ULL << 48));
+    put64(0x205100 + 14 * 16 + 8, 0);
+    put64(0x205800 + 4, 0x407f00); /* RSP0 */
+    ram[0x206000] = 0xF4;
 }
 
 static void run(void)
@@ -129,21 +155,31 @@ Test(x86_paging, four_level_walk_ad_bits_and_mmio)
     cr_assert_eq(get64(0x13010) & (A | D), A | D, "device page written through: dirty too");
 }
 
-static void expect_pf(uint64_t addr, unsigned err)
+/* Runs to the #PF handler's HLT; checks CR2 and the frame it got: error
+ * code, return RIP, CS at the top of the stack (SDM 6.14.2). */
+static void expect_pf(uint64_t addr, unsigned err, uint64_t fault_rip, unsigned cs, uint64_t stack_top)
 {
     run();
-    cr_assert_eq(ex.kind, SQUIB_EXIT_INTERNAL_ERROR, "%s", squib_exit_kind_name(ex.kind));
-    char want[64];
-    snprintf(want, sizeof want, "#PF at 0x%llx, error code 0x%x", (unsigned long long)addr, err);
-    cr_assert(strstr(ex.internal.message, want), "%s (want %s)", ex.internal.message, want);
+    cr_assert_eq(ex.kind, SQUIB_EXIT_HLT, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
+    cr_assert_eq(ex.pc, 0x406000);
     struct squib_x86_sregs s;
     squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s);
-    cr_assert_eq(s.cr2, addr);
+    cr_assert_eq(s.cr2, addr, "CR2 0x%llx", (unsigned long long)s.cr2);
+    struct squib_x86_regs g;
+    squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g);
+    cr_assert_eq(g.rsp, stack_top - 48, "six 8-byte slots below the 16-aligned stack top");
+    uint64_t frame = g.rsp - 0x400000 + 0x200000;
+    cr_assert_eq(get64(frame), err, "error code 0x%llx, want 0x%x", (unsigned long long)get64(frame), err);
+    cr_assert_eq(get64(frame + 8), fault_rip);
+    cr_assert_eq(get64(frame + 16), cs);
+    cr_assert_eq(s.cs.selector, 0x08);
+    cr_assert_eq(g.rflags & 0x200, 0, "an interrupt gate clears IF");
 }
 
-Test(x86_paging, fault_error_codes)
+Test(x86_paging, page_faults_are_delivered_with_error_codes)
 {
     tables();
+    system_tables();
     pte(0, 0x200000 | P | US);
     pte(1, 0x201000 | P | US);        /* read-only user page */
     pte(3, 0x203000 | P);             /* supervisor page */
@@ -154,27 +190,40 @@ Test(x86_paging, fault_error_codes)
     };
     memcpy(ram + 0x200000, code, sizeof code);
     enter_long(0, 0x400000, 0);
-    expect_pf(0x402000, 0x0);
+    expect_pf(0x402000, 0x0, 0x40000a, 0x10, 0x407800);
 
     /* A supervisor write to a read-only page with CR0.WP: P|W. */
     static const uint8_t w[] = {0x48, 0xBB, 0x00, 0x10, 0x40, 0, 0, 0, 0, 0, 0x88, 0x03};
     memcpy(ram + 0x200000, w, sizeof w);
     enter_long(0, 0x400000, 0);
-    expect_pf(0x401000, 0x3);
+    expect_pf(0x401000, 0x3, 0x40000a, 0x10, 0x407800);
 
-    /* At CPL3: a supervisor page is P|U; a reserved bit is P|U|RSVD. */
+    /* At CPL3 the handler runs on RSP0 from the TSS: a supervisor page is
+     * P|U; a reserved bit is P|U|RSVD. */
     static const uint8_t u[] = {0x48, 0xBB, 0x00, 0x30, 0x40, 0, 0, 0, 0, 0, 0x8A, 0x03};
     memcpy(ram + 0x200000, u, sizeof u);
     enter_long(3, 0x400000, 0);
-    expect_pf(0x403000, 0x5);
+    expect_pf(0x403000, 0x5, 0x40000a, 0x13, 0x407f00);
     static const uint8_t r[] = {0x48, 0xBB, 0x00, 0x40, 0x40, 0, 0, 0, 0, 0, 0x8A, 0x03};
     memcpy(ram + 0x200000, r, sizeof r);
     enter_long(3, 0x400000, 0);
-    expect_pf(0x404000, 0xd);
+    expect_pf(0x404000, 0xd, 0x40000a, 0x13, 0x407f00);
 
     /* SMEP: a supervisor fetch from a user page is P|I. */
     enter_long(0, 0x400000, 1u << 20);
-    expect_pf(0x400000, 0x11);
+    expect_pf(0x400000, 0x11, 0x400000, 0x10, 0x407800);
+}
+
+Test(x86_paging, a_page_fault_without_a_usable_idt_is_a_triple_fault)
+{
+    tables();
+    pte(0, 0x200000 | P);
+    static const uint8_t code[] = {0x48, 0xBB, 0x00, 0x20, 0x40, 0, 0, 0, 0, 0, 0x8A, 0x03};
+    memcpy(ram + 0x200000, code, sizeof code);
+    enter_long(0, 0x400000, 0); /* the IDT's page is not mapped: #PF -> #PF -> #DF -> ... */
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_SHUTDOWN, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
+    cr_assert_eq(ex.shutdown.reason, SQUIB_SHUTDOWN_TRIPLE_FAULT);
 }
 
 Test(x86_paging, protected_mode_32bit_with_4m_pages)

@@ -258,8 +258,13 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 b = NULL;
             }
         }
-        if (!b && !(b = translate(cpu, pc)))
+        if (!b && !(b = translate(cpu, pc))) {
+            if (cpu->delivered) { /* a fetch fault went to its handler */
+                cpu->delivered = false;
+                continue;
+            }
             return;
+        }
         const struct x86_insn *i = b->insn, *end = b->insn + (debugging ? 1 : b->n);
         for (;;) {
             cpu->next_rip = (cpu->rip + i->len) & ip_mask;
@@ -278,8 +283,17 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 cpu->insns++;
                 break;
             }
-            if (r == X86_EXIT)
+            if (r == X86_EXIT) {
+                if (cpu->delivered) {
+                    /* An exception was delivered: go on at its handler. */
+                    cpu->delivered = false;
+                    cpu->write_exit = false;
+                    cpu->pending = CPU_PENDING_NONE;
+                    x86_commit(cpu);
+                    break;
+                }
                 return; /* not done: run again at the same rip */
+            }
             if (r == X86_EXIT_DONE)
                 cpu->rip = cpu->next_rip;
             x86_commit(cpu);
@@ -348,7 +362,6 @@ void x86_mode_changed(struct x86_cpu *cpu)
 
 void x86_page_fault_exit(struct x86_cpu *cpu)
 {
-    cpu->cr2 = cpu->pf_addr;
     if (cpu->pf_nonram) {
         squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
                                   "x86: the page walk for 0x%llx reads a paging-structure entry "
@@ -357,12 +370,12 @@ void x86_page_fault_exit(struct x86_cpu *cpu)
                                   (unsigned long long)cpu->pf_nonram_addr);
         return;
     }
-    squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                              "x86: #PF at 0x%llx, error code 0x%x (CR2 is set; delivering "
-                              "exceptions through the IDT lands with the x86 system work)",
-                              (unsigned long long)cpu->pf_addr, cpu->pf_error);
+    /* #PF (SDM 4.7): CR2 = the linear address, then delivery; the faulting
+     * instruction is restarted by the handler's IRET. */
+    cpu->cr2 = cpu->pf_addr;
+    if (x86_raise(cpu, 14, cpu->pf_error, false))
+        cpu->delivered = true;
 }
-
 /* squib_x86_regs order: rax rbx rcx rdx rsi rdi rsp rbp r8..r15 */
 static const uint8_t api_order[16] = {RAX, RBX, RCX, RDX, RSI, RDI, RSP, RBP,
                                       R8,  R9,  R10, R11, R12, R13, R14, R15};

@@ -50,7 +50,9 @@ bool x86_translate(void *opaque, uint64_t va, bool write, bool fetch, uint64_t *
                    bool *writable)
 {
     struct x86_cpu *cpu = opaque;
-    bool user = cpl(cpu) == 3;
+    /* Implicit accesses (descriptor tables, the TSS, the stack of an
+     * exception delivery) are supervisor accesses at any CPL (SDM 4.6). */
+    bool user = cpl(cpu) == 3 && !cpu->implicit_supervisor;
     bool nxe = cpu->efer & EFER_NXE;
     uint32_t err = (write ? PF_W : 0) | (user ? PF_U : 0);
     if (fetch && (nxe || (cpu->cr4 & CR4_SMEP)) && (cpu->cr4 & CR4_PAE))

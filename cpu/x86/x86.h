@@ -113,6 +113,11 @@ struct x86_cpu {
     uint64_t pf_addr, pf_nonram_addr;
     uint32_t pf_error;
     bool pf_nonram;
+    /* An exception was delivered during the current instruction: the
+     * handler returned X86_EXIT without an exit; the loop goes on at the
+     * exception handler. */
+    bool delivered;
+    bool implicit_supervisor; /* exception.c is making a supervisor access */
 
     struct squib_guest_debug debug;
     bool bp_skip; /* resume past the breakpoint just reported */
@@ -129,8 +134,23 @@ bool x86_translate(void *opaque, uint64_t va, bool write, bool fetch, uint64_t *
  * MMU's privilege and translate hook, and drops translations and decoded
  * code (MOV CR3 and INVLPG call it or mmu_flush_page). */
 void x86_mode_changed(struct x86_cpu *cpu);
-/* core.c: makes the exit for a translation fault (#PF delivery lands with
- * exceptions; until then an INTERNAL_ERROR naming the fault). */
+/* exception.c: delivers exception/interrupt `vec` (with error code `err`
+ * where the vector has one; `soft` for INT n/INT3/INTO) through the IVT or
+ * IDT: pushes the frame, loads CS:RIP from the gate.  cpu->rip must hold
+ * the return address (the faulting instruction for faults).  False when
+ * delivery ended in a triple fault (cpu->exit is then a SHUTDOWN exit). */
+bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft);
+/* exception.c: re-derives the decoding mode and the MMU's privilege from CS
+ * and SS after a control transfer that changed them (no flush needed: the
+ * TLBs are per privilege and blocks are keyed by mode). */
+void x86_privilege_changed(struct x86_cpu *cpu);
+/* exception.c: the hidden part of selector `sel` from the GDT/LDT; false if
+ * outside the table or unreadable. */
+bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out);
+
+/* core.c: a translation fault: CR2 and #PF delivery (cpu->delivered), a
+ * triple fault (SHUTDOWN exit), or an INTERNAL_ERROR when the walk itself
+ * read non-RAM.  The caller returns X86_EXIT. */
 void x86_page_fault_exit(struct x86_cpu *cpu);
 
 /* decode.c: decodes one instruction from `bytes` (at most `avail` bytes).
