@@ -93,9 +93,8 @@ static bool push(struct x86_cpu *cpu, struct frame *f, unsigned size, uint64_t v
 /* One delivery attempt; returns 0, or the vector of a fault it raised
  * (with *err its error code). */
 static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err, bool soft,
-                   uint32_t *nerr)
+                   uint64_t ret_rip, uint32_t *nerr)
 {
-    uint64_t ret_rip = cpu->rip; /* faults: the faulting instruction; traps/INT n: set by caller */
     uint64_t flags = cpu->rflags;
     uint32_t ext = soft ? 0 : 1;
     uint32_t idt_err = vec * 8 + 2 + ext;
@@ -230,13 +229,14 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
     return 0;
 }
 
-bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft)
+static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, uint64_t ret_rip)
 {
     bool has_err = !soft && has_error_code(vec);
     unsigned first = vec;
     for (int depth = 0;; depth++) {
         uint32_t nerr = 0;
-        int fault = deliver(cpu, vec, err, has_err, soft, &nerr);
+        /* A fault while delivering returns to the instruction (cpu->rip). */
+        int fault = deliver(cpu, vec, err, has_err, soft, depth ? cpu->rip : ret_rip, &nerr);
         if (!fault)
             return true;
         /* A fault while delivering: SDM Table 6-5. */
@@ -260,4 +260,14 @@ bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft)
         has_err = has_error_code(vec);
         first = vec;
     }
+}
+
+bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft)
+{
+    return raise(cpu, vec, err, soft, cpu->rip);
+}
+
+bool x86_raise_soft(struct x86_cpu *cpu, unsigned vec, uint64_t next_rip)
+{
+    return raise(cpu, vec, 0, true, next_rip);
 }

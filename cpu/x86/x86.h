@@ -140,6 +140,16 @@ void x86_mode_changed(struct x86_cpu *cpu);
  * the return address (the faulting instruction for faults).  False when
  * delivery ended in a triple fault (cpu->exit is then a SHUTDOWN exit). */
 bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft);
+/* A software interrupt (INT n, INT3, INTO) returning to next_rip; faults
+ * while delivering it return to the instruction at cpu->rip. */
+bool x86_raise_soft(struct x86_cpu *cpu, unsigned vec, uint64_t next_rip);
+/* sys_int.c: raises exception `vec` from an instruction handler (the
+ * faulting instruction at cpu->rip); returns X86_EXIT, with cpu->delivered
+ * set when the guest's handler runs next. */
+int x86_exception(struct x86_cpu *cpu, unsigned vec, uint32_t err);
+int x86_sys_int(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i);
+
 /* exception.c: re-derives the decoding mode and the MMU's privilege from CS
  * and SS after a control transfer that changed them (no flush needed: the
  * TLBs are per privilege and blocks are keyed by mode). */
@@ -198,9 +208,10 @@ const struct x86_op_entry *x86_entry(const struct x86_insn *i);
 
 /* Handler for opcodes without semantics yet: INTERNAL_ERROR with the bytes. */
 int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i);
-/* An exception the instruction raises, until delivery lands: INTERNAL_ERROR
- * "<vec> delivery lands with exceptions" naming the instruction (exec_sys.c). */
-int x86_fault(struct x86_cpu *cpu, const struct x86_insn *i, const char *vec);
+/* Exception `vec` (0 #DE, 6 #UD, 13 #GP...) raised by an instruction handler,
+ * until the handlers deliver them: INTERNAL_ERROR "<#XX> delivery lands with
+ * exceptions" naming the instruction (exec_sys.c). */
+int x86_fault(struct x86_cpu *cpu, const struct x86_insn *i, unsigned vec);
 int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i); /* #UD */
 
 /* mem.c: segmented access through the MMU.  Reads return false when the
