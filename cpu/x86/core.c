@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/err.h"
 
@@ -32,6 +33,20 @@ static void x86_reset(struct x86_cpu *cpu)
     /* FXSAVE image: FCW = 0x037F, MXCSR = 0x1F80 at power-on. */
     struct squib_x86_fpu fpu = {.fcw = 0x037F, .mxcsr = 0x1F80};
     memcpy(cpu->fpu_image, &fpu, sizeof fpu);
+}
+
+/* The guest TSC: the host's on x86-64 hosts, else a 1 GHz count from the
+ * monotonic clock, plus the guest's offset (WRMSR TSC). */
+uint64_t x86_tsc(const struct x86_cpu *cpu)
+{
+#if defined(__x86_64__)
+    uint64_t host = __builtin_ia32_rdtsc();
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t host = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+    return host + cpu->tsc_offset;
 }
 
 static void code_written(void *opaque, uint64_t gpa)
@@ -221,7 +236,6 @@ static void x86_run(void *opaque, struct squib_exit *e)
     cpu->pending = CPU_PENDING_NONE;
     cpu->rcache_pos = 0;
     cpu->write_exit = false;
-    uint64_t ip_mask = cpu->mode == X86_MODE_LONG64 ? ~0ULL : cpu->mode == X86_MODE_PROT32 ? 0xffffffffULL : 0xffff;
     bool debugging = cpu->debug.enable;
     if (cpu->step_pending) {
         /* The instruction that made a write exit completed before it; its
@@ -267,7 +281,8 @@ static void x86_run(void *opaque, struct squib_exit *e)
         }
         const struct x86_insn *i = b->insn, *end = b->insn + (debugging ? 1 : b->n);
         for (;;) {
-            cpu->next_rip = (cpu->rip + i->len) & ip_mask;
+            /* IP wraps at the code segment's size (mode may change mid-run). */
+            cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
             int r = i->fn(cpu, i);
             if (r == X86_NEXT) {
                 cpu->rip = cpu->next_rip;

@@ -93,6 +93,10 @@ struct x86_cpu {
     struct x86_segment gdtr, idtr, ldtr, tr;
     uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
     uint64_t msr_tsc_aux, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+    uint64_t msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base;
+    uint64_t msr_pat, msr_misc_enable, msr_mtrr_def, mtrr_var[16], mtrr_fixed[11];
+    uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
+    uint64_t dr[8];
     enum x86_mode mode;
 
     struct cpu_env *env;
@@ -149,6 +153,38 @@ bool x86_raise_soft(struct x86_cpu *cpu, unsigned vec, uint64_t next_rip);
 int x86_exception(struct x86_cpu *cpu, unsigned vec, uint32_t err);
 int x86_sys_int(struct x86_cpu *cpu, const struct x86_insn *i);
 int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i);
+
+static inline uint64_t x86_ip_mask(const struct x86_cpu *cpu)
+{
+    return cpu->mode == X86_MODE_LONG64 ? ~0ULL
+           : cpu->mode == X86_MODE_PROT32 ? 0xffffffffULL
+                                          : 0xffffULL;
+}
+
+/* sys_seg.c: segment loads with descriptor checks and far transfers. */
+int x86_sys_mov_sreg(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_pop_sreg(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_lxs(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_jmp_far(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_call_far(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_retf(struct x86_cpu *cpu, const struct x86_insn *i);
+
+/* sys_cr.c: control/debug/descriptor-table registers, MSRs, fast calls. */
+int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_mov_dr(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_clts(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_wbinvd(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_grp7(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_msr(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_syscall(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_sysret(struct x86_cpu *cpu, const struct x86_insn *i);
+int x86_sys_sysenter(struct x86_cpu *cpu, const struct x86_insn *i);
+bool x86_msr_read(struct x86_cpu *cpu, uint32_t idx, uint64_t *v);
+bool x86_msr_write(struct x86_cpu *cpu, uint32_t idx, uint64_t v);
+/* The guest's time-stamp counter (core.c). */
+uint64_t x86_tsc(const struct x86_cpu *cpu);
+int x86_op_grp7(struct x86_cpu *cpu, const struct x86_insn *i);
 
 /* exception.c: re-derives the decoding mode and the MMU's privilege from CS
  * and SS after a control transfer that changed them (no flush needed: the
