@@ -203,3 +203,35 @@ uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i)
         a += cpu->r[i->index] << i->scale;
     return a & x86_size_mask(i->adsize);
 }
+
+/* I/O permission (SDM Vol. 1, 19.5): allowed when CPL <= IOPL; otherwise
+ * every bit for the accessed ports in the TSS I/O bitmap must be clear (a
+ * 32-bit or 64-bit TSS; the bitmap offset is at TSS+0x66).  On refusal
+ * raises #GP(0) and returns false (the handler returns X86_EXIT). */
+bool x86_io_permitted(struct x86_cpu *cpu, uint16_t port, unsigned size)
+{
+    if (cpu->mode == X86_MODE_REAL)
+        return true;
+    unsigned cpl = (cpu->seg[SEG_SS].attr >> 5) & 3, iopl = (cpu->rflags >> 12) & 3;
+    if (cpl <= iopl)
+        return true;
+    const struct x86_segment *tr = &cpu->tr;
+    bool tss32 = (tr->attr & 0x1f) == 0x09 || (tr->attr & 0x1f) == 0x0b;
+    if (tss32 && tr->limit >= 0x67) {
+        uint16_t base;
+        uint16_t bits;
+        struct mmu *m = cpu->mmu;
+        struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
+        mmu_set_user(m, false);
+        cpu->implicit_supervisor = true;
+        bool ok = mmu_read(m, tr->base + 0x66, &base, 2) &&
+                  (uint32_t)base + port / 8 + 1 <= tr->limit &&
+                  mmu_read(m, tr->base + base + port / 8, &bits, 2);
+        cpu->implicit_supervisor = false;
+        m->cur = saved;
+        if (ok && !((bits >> (port & 7)) & ((1u << size) - 1)))
+            return true;
+    }
+    x86_exception(cpu, 13, 0);
+    return false;
+}

@@ -265,6 +265,9 @@ bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, u
 void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                   uint32_t val);
 uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i);
+/* The IOPL / TSS I/O-bitmap check for IN/OUT/INS/OUTS; false after
+ * raising #GP(0) (return X86_EXIT). */
+bool x86_io_permitted(struct x86_cpu *cpu, uint16_t port, unsigned size);
 /* Clears the read cache once an instruction (or rep iteration) committed. */
 static inline void x86_commit(struct x86_cpu *cpu)
 {
