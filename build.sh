@@ -19,7 +19,7 @@ run | test) ;;
 esac
 
 build_pkgs="cmake make gcc pkg-config libfdt-dev nasm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
-test_pkgs="libcriterion-dev"
+test_pkgs="libcriterion-dev libunicorn-dev"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
 

@@ -330,3 +330,19 @@ Test(cli, data_loaders_and_no_reboot_on_psci_reset)
     const char *bad[] = {"-M", "virt", "-device", "loader,addr=0x40000000,data=1,data-len=3", NULL};
     expect_error(bad, "data-len=3");
 }
+
+Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
+{
+    /* roms/x86/modes.asm: real -> protected -> long mode, #PF with CR2 and
+     * error code, SYSCALL/SYSRET, IRETQ to CPL3, INT 0x80 onto RSP0, #GP on
+     * IST1.  (Under kvm-pvm the same ROM stops at the SYSCALL step: PVM
+     * takes SYSCALL for its own guest ABI, so it is run on the interpreter
+     * only.) */
+    static struct result r;
+    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-modes.bin", "-debugcon", "stdio",
+                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0x21, "status 0x%x means step %d failed; stdout: %s", r.status, r.status >> 1, r.out);
+    cr_assert_str_eq(r.out, "R\nprotected mode\nlong mode\npage fault handled\n"
+                            "syscall, int 0x80 and #GP on IST1 from CPL3\n");
+}

@@ -77,6 +77,62 @@ static const struct xd_form forms[] = {
     {"LEA Gv,M", {0x8D}, 1, XD_MODRM_MEM, -1, 0, false, false, false, 0},
     {"CBW/CWDE/CDQE", {0x98}, 1, XD_NONE, -1, 0, false, false, false, 0},
     {"CWD/CDQ/CQO", {0x99}, 1, XD_NONE, -1, 0, false, false, false, 0},
+    /* shifts and rotates (group 2), by 1, CL and imm8 */
+#define GRP2(d, nm)                                                                          \
+    {nm " Eb,1", {0xD0}, 1, XD_MODRM, d, 0, true, false, false, 0},                         \
+    {nm " Ev,1", {0xD1}, 1, XD_MODRM, d, 0, false, false, false, 0},                        \
+    {nm " Eb,CL", {0xD2}, 1, XD_MODRM, d, 0, true, false, false, 0},                        \
+    {nm " Ev,CL", {0xD3}, 1, XD_MODRM, d, 0, false, false, false, 0},                       \
+    {nm " Eb,Ib", {0xC0}, 1, XD_MODRM, d, 1, true, false, false, 0},                        \
+    {nm " Ev,Ib", {0xC1}, 1, XD_MODRM, d, 1, false, false, false, 0}
+    GRP2(0, "ROL"), GRP2(1, "ROR"), GRP2(2, "RCL"), GRP2(3, "RCR"), GRP2(4, "SHL"),
+    GRP2(5, "SHR"), GRP2(7, "SAR"),
+    {"SHLD Ev,Gv,Ib", {0x0F, 0xA4}, 2, XD_MODRM, -1, 1, false, false, false, 0},
+    {"SHLD Ev,Gv,CL", {0x0F, 0xA5}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"SHRD Ev,Gv,Ib", {0x0F, 0xAC}, 2, XD_MODRM, -1, 1, false, false, false, 0},
+    {"SHRD Ev,Gv,CL", {0x0F, 0xAD}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    /* multiply (divide can fault: not in this CPL3 harness without an IDT) */
+    {"MUL Eb", {0xF6}, 1, XD_MODRM, 4, 0, true, false, false, 0},
+    {"MUL Ev", {0xF7}, 1, XD_MODRM, 4, 0, false, false, false, 0},
+    {"IMUL Eb", {0xF6}, 1, XD_MODRM, 5, 0, true, false, false, 0},
+    {"IMUL Ev", {0xF7}, 1, XD_MODRM, 5, 0, false, false, false, 0},
+    {"IMUL Gv,Ev", {0x0F, 0xAF}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"IMUL Gv,Ev,Iz", {0x69}, 1, XD_MODRM, -1, XD_IMMZ, false, false, false, 0},
+    {"IMUL Gv,Ev,Ib", {0x6B}, 1, XD_MODRM, -1, 1, false, false, false, 0},
+    /* bit operations (register forms: memory bit offsets reach any page) */
+    {"BT Ev,Gv", {0x0F, 0xA3}, 2, XD_MODRM_REG, -1, 0, false, false, false, 0},
+    {"BTS Ev,Gv", {0x0F, 0xAB}, 2, XD_MODRM_REG, -1, 0, false, false, false, 0},
+    {"BTR Ev,Gv", {0x0F, 0xB3}, 2, XD_MODRM_REG, -1, 0, false, false, false, 0},
+    {"BTC Ev,Gv", {0x0F, 0xBB}, 2, XD_MODRM_REG, -1, 0, false, false, false, 0},
+    {"BT Ev,Ib", {0x0F, 0xBA}, 2, XD_MODRM, 4, 1, false, false, false, 0},
+    {"BTS Ev,Ib", {0x0F, 0xBA}, 2, XD_MODRM, 5, 1, false, false, false, 0},
+    {"BTR Ev,Ib", {0x0F, 0xBA}, 2, XD_MODRM, 6, 1, false, false, false, 0},
+    {"BTC Ev,Ib", {0x0F, 0xBA}, 2, XD_MODRM, 7, 1, false, false, false, 0},
+    {"BSF Gv,Ev", {0x0F, 0xBC}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"BSR Gv,Ev", {0x0F, 0xBD}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"POPCNT Gv,Ev", {0xF3, 0x0F, 0xB8}, 3, XD_MODRM, -1, 0, false, true, false, 0},
+    {"LZCNT Gv,Ev", {0xF3, 0x0F, 0xBD}, 3, XD_MODRM, -1, 0, false, true, false, 0},
+    {"BSWAP rAX", {0x0F, 0xC8}, 2, XD_NONE, -1, 0, false, true, false, 0},
+    /* moves and conditionals */
+    {"MOVZX Gv,Eb", {0x0F, 0xB6}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"MOVZX Gv,Ew", {0x0F, 0xB7}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"MOVSX Gv,Eb", {0x0F, 0xBE}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"MOVSX Gv,Ew", {0x0F, 0xBF}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"MOVSXD Gv,Ed", {0x63}, 1, XD_MODRM, -1, 0, false, false, false, 0},
+    {"CMOVB Gv,Ev", {0x0F, 0x42}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"CMOVNE Gv,Ev", {0x0F, 0x45}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"CMOVLE Gv,Ev", {0x0F, 0x4E}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"SETO Eb", {0x0F, 0x90}, 2, XD_MODRM, 0, 0, true, false, false, 0},
+    {"SETBE Eb", {0x0F, 0x96}, 2, XD_MODRM, 0, 0, true, false, false, 0},
+    {"SETL Eb", {0x0F, 0x9C}, 2, XD_MODRM, 0, 0, true, false, false, 0},
+    {"XADD Eb,Gb", {0x0F, 0xC0}, 2, XD_MODRM, -1, 0, true, false, false, 0},
+    {"XADD Ev,Gv", {0x0F, 0xC1}, 2, XD_MODRM, -1, 0, false, false, false, 0},
+    {"CMPXCHG Eb,Gb", {0x0F, 0xB0}, 2, XD_MODRM_MEM, -1, 0, true, false, false, 0},
+    {"CMPXCHG Ev,Gv", {0x0F, 0xB1}, 2, XD_MODRM_MEM, -1, 0, false, false, false, 0},
+    {"LAHF", {0x9F}, 1, XD_NONE, -1, 0, false, true, true, 0},
+    {"SAHF", {0x9E}, 1, XD_NONE, -1, 0, false, true, true, 0},
+    {"MOVBE Gv,Mv", {0x0F, 0x38, 0xF0}, 3, XD_MODRM_MEM, -1, 0, false, false, false, 0},
+    {"MOVBE Mv,Gv", {0x0F, 0x38, 0xF1}, 3, XD_MODRM_MEM, -1, 0, false, false, false, 0},
     {"CMC", {0xF5}, 1, XD_NONE, -1, 0, false, true, true, 0},
     {"CLC", {0xF8}, 1, XD_NONE, -1, 0, false, true, true, 0},
     {"STC", {0xF9}, 1, XD_NONE, -1, 0, false, true, true, 0},

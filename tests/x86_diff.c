@@ -111,9 +111,19 @@ void xd_make_case(const struct xd_form *f, uint64_t *seed, struct xd_case *c)
         }
         r[k] = v;
     }
+    /* RSP stays canonical: with a non-canonical RSP, kvm-pvm ends some cases
+     * (POPCNT, LZCNT, MOVBE seen) in a triple fault although no form here
+     * uses the stack. */
+    c->regs.rsp = XD_DATA + 0xf00;
     c->regs.rflags = 0x202 | (rnd(seed) & 0x8d5); /* IF, random OF SF ZF AF PF CF */
 
     uint8_t *p = c->code;
+    /* A mandatory prefix (F3 0F B8 POPCNT...) comes before any REX. */
+    unsigned skip = 0;
+    if (f->op_len > 1 && (f->op[0] == 0xF3 || f->op[0] == 0xF2)) {
+        *p++ = f->op[0];
+        skip = 1;
+    }
     bool p66 = !f->no_66 && rnd(seed) % 4 == 0;
     bool rexw = !f->no_rexw && !f->byte_op && rnd(seed) % 2 == 0;
     if (p66)
@@ -132,8 +142,8 @@ void xd_make_case(const struct xd_form *f, uint64_t *seed, struct xd_case *c)
         want_rex = rexw;
     if (want_rex)
         *p++ = (uint8_t)(0x40 | (rexw ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3));
-    memcpy(p, f->op, f->op_len);
-    p += f->op_len;
+    memcpy(p, f->op + skip, f->op_len - skip);
+    p += f->op_len - skip;
     if (f->operands != XD_NONE) {
         if (mem) {
             int8_t disp = (int8_t)(rnd(seed) & 0x7f);

@@ -109,6 +109,13 @@ struct a64_cpu {
     unsigned el;     /* PSTATE.EL: 0 or 1 (no EL2/EL3 in a guest) */
     unsigned spsel;  /* PSTATE.SP */
     bool event;      /* the event register (WFE, SEV, SEVL) */
+    /* The local exclusive monitor (single vCPU: no global monitor needed):
+     * armed by LDXR/LDXP for excl_size bytes at excl_addr, cleared by
+     * STXR/STXP (pass or fail) and CLREX (Arm ARM B2, "Exclusive access
+     * instructions and Non-shareable memory locations"). */
+    bool excl_armed;
+    uint8_t excl_size;
+    uint64_t excl_addr;
     uint64_t sp_el0, sp_el1; /* banked stack pointers; the live one is x[A64_SP] */
     uint64_t elr_el1, spsr_el1;
     uint64_t sys[A64_SYS_MAX]; /* stored system registers, see a64_regs.c */
@@ -247,6 +254,10 @@ int a64_op_nop(struct a64_cpu *c, const struct a64_insn *i);
 int a64_op_goto(struct a64_cpu *c, const struct a64_insn *i); /* pc = imm; leave block */
 int a64_op_next(struct a64_cpu *c, const struct a64_insn *i); /* pc = this + 4; leave */
 int a64_op_movi(struct a64_cpu *c, const struct a64_insn *i); /* x[d] = imm */
+
+/* The variable shifts LSLV, LSRV, ASRV, RORV by [sf][op2] (a64_bitfield.c),
+ * picked by the 2-source decoder (a64_dp_reg.c). */
+extern const a64_handler a64_shiftv_fns[2][4];
 
 /* ---- registers (a64_regs.c) --------------------------------------------- */
 

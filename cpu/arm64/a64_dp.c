@@ -11,6 +11,9 @@
  * handler per operation, width and shift type then serves all the aliases
  * (CMP, CMN, TST, MOV, MVN, NEG...).  32-bit forms write the low word and
  * zero the upper half of the destination (C1.2.5, "Register names").
+ * Bitfield moves, EXTR, the shifts by register and the 1-source operations
+ * are in a64_bitfield.c; conditional select/compare, multiply, divide and
+ * CRC32 in a64_dp_reg.c.
  */
 #include "cpu/arm64/a64_cpu.h"
 

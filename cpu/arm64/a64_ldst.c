@@ -1,8 +1,9 @@
 /* cpu/arm64/a64_ldst.c: loads and stores of general-purpose registers.
  *
  * LDR/STR (immediate: unsigned offset, unscaled, pre/post-index; register
- * offset; literal) for B/H/W/X, the signed LDRSB/LDRSH/LDRSW, PRFM, and
- * LDP/STP/LDNP/STNP/LDPSW.
+ * offset; literal; unprivileged) for B/H/W/X, the signed LDRSB/LDRSH/LDRSW,
+ * PRFM, LDAR/LDAPR/STLR, and LDP/STP/LDNP/STNP/LDPSW.  (Exclusives are in
+ * a64_excl.c.)
  *
  * Operands: d = Rt, m = Rt2 (pairs) or the index register, n = base (SP
  * allowed), imm = offset added to the base to form the address, imm2 =
@@ -296,6 +297,89 @@ bool a64_dec_ldst_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->p1 = (option >> 2) & 1;
     in->p2 = (uint8_t)(((w >> 12) & 1) ? a64_bits(w, 31, 30) : 0);
     in->fn = op->reg;
+    return true;
+}
+
+/* LDTR, STTR and friends (unprivileged, unscaled imm9, no writeback).  At
+ * EL1 they check permissions as an EL0 access would (C6.2 "LDTR"; with
+ * PSTATE.UAO = 1, FEAT_UAO, as an ordinary access); at EL0 they are
+ * ordinary accesses.  With the MMU off there are no permissions to check,
+ * so they are the unscaled LDUR/STUR forms.  (The MMU issue must give them
+ * EL0 permissions when stage 1 is on.) */
+bool a64_dec_ldst_unpriv(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    const struct ldst_op *op = ldst_common(in, w);
+    if (!op || op->kind == LS_PREFETCH)
+        return false;
+    in->imm = a64_sext(a64_bits(w, 20, 12), 9);
+    in->fn = op->imm;
+    return true;
+}
+
+/* ---- load-acquire, store-release --------------------------------------------- */
+
+/* LDAR, LDAPR, STLR: one thread in program order needs no barrier, so they
+ * are plain single-copy-atomic accesses at [Xn|SP], which must be aligned
+ * to their size whatever the memory type (Arm ARM B2, "Alignment support";
+ * ARMv8.0 without FEAT_LSE2): a misaligned one is an Alignment fault, an
+ * INTERNAL_ERROR until exceptions are delivered.  To MMIO they exit as LDR
+ * and STR do. */
+static __attribute__((noinline)) int ordered_misaligned(struct a64_cpu *c,
+                                                        const struct a64_insn *i,
+                                                        uint64_t addr, unsigned size)
+{
+    return a64_fail(c, i,
+                    "load-acquire/store-release at 0x%llx is not aligned to %u bytes: "
+                    "alignment fault; exception delivery lands with the A64 core issue",
+                    (unsigned long long)addr, size);
+}
+
+#define ORDERED_FN(name, size)                                                           \
+    static int op_##name##_ord(struct a64_cpu *c, const struct a64_insn *i)               \
+    {                                                                                     \
+        uint64_t addr = c->x[i->n];                                                       \
+        if (addr & ((size) - 1))                                                          \
+            return ordered_misaligned(c, i, addr, size);                                  \
+        return name##_at(c, i, addr, 0);                                                  \
+    }
+ORDERED_FN(ldrb, 1)
+ORDERED_FN(ldrh, 2)
+ORDERED_FN(ldrw, 4)
+ORDERED_FN(ldrx, 8)
+ORDERED_FN(strb, 1)
+ORDERED_FN(strh, 2)
+ORDERED_FN(strw, 4)
+ORDERED_FN(strx, 8)
+
+static const a64_handler ordered_fns[2][4] = {
+    {op_strb_ord, op_strh_ord, op_strw_ord, op_strx_ord},
+    {op_ldrb_ord, op_ldrh_ord, op_ldrw_ord, op_ldrx_ord},
+};
+
+static void dec_ordered(struct a64_insn *in, uint32_t w, bool load)
+{
+    unsigned t = w & 31;
+    in->d = load ? a64_rzd(t) : a64_rz(t);
+    in->n = a64_rsp(a64_bits(w, 9, 5));
+    in->a = A64_SINK;
+    in->fn = ordered_fns[load][a64_bits(w, 31, 30)];
+}
+
+/* LDAR, STLR (B, H, W, X): L in bit 22; Rs and Rt2 are should-be-ones. */
+bool a64_dec_ldst_ordered(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    dec_ordered(in, w, (w >> 22) & 1);
+    return true;
+}
+
+/* LDAPR, LDAPRB, LDAPRH (FEAT_LRCPC): acquire with RCpc ordering, the same
+ * access here. */
+bool a64_dec_ldapr(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    dec_ordered(in, w, true);
     return true;
 }
 

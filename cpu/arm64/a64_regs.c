@@ -28,6 +28,7 @@ enum sysreg_kind {
     SR_SPSR_EL1,
     SR_FPCR,
     SR_FPSR,
+    SR_DCZID,
 };
 
 enum {
@@ -54,6 +55,10 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 0, 0, 0), SR_STORED, SR_RO, "MIDR_EL1", 0x410FD083},
     {ENC(3, 0, 0, 0, 5), SR_STORED, SR_RO, "MPIDR_EL1", 0x80000000},
     {ENC(3, 0, 0, 0, 6), SR_STORED, SR_RO, "REVIDR_EL1", 0},
+    /* The implemented extensions beyond ARMv8.0: CRC32 (ISAR0.CRC32 = 1),
+     * FEAT_LSE (ISAR0.Atomic = 2), FEAT_LRCPC (ISAR1.LRCPC = 1). */
+    {ENC(3, 0, 0, 6, 0), SR_STORED, SR_RO, "ID_AA64ISAR0_EL1", 0x00210000},
+    {ENC(3, 0, 0, 6, 1), SR_STORED, SR_RO, "ID_AA64ISAR1_EL1", 0x00100000},
     {ENC(3, 0, 1, 0, 1), SR_STORED, 0, "ACTLR_EL1", 0},
     {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
     {ENC(3, 0, 2, 0, 0), SR_STORED, 0, "TTBR0_EL1", 0},
@@ -76,6 +81,7 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 13, 0, 4), SR_STORED, 0, "TPIDR_EL1", 0},
     {ENC(3, 0, 14, 1, 0), SR_STORED, 0, "CNTKCTL_EL1", 0},
     {ENC(3, 2, 0, 0, 0), SR_STORED, 0, "CSSELR_EL1", 0},
+    {ENC(3, 3, 0, 0, 7), SR_DCZID, SR_RO | SR_EL0_RO, "DCZID_EL0", 0},
     {ENC(3, 3, 4, 2, 0), SR_NZCV, SR_EL0, "NZCV", 0},
     {ENC(3, 3, 4, 2, 1), SR_DAIF, SR_EL0_UMA, "DAIF", 0},
     {ENC(3, 3, 4, 4, 0), SR_FPCR, SR_EL0, "FPCR", 0},
@@ -90,6 +96,7 @@ _Static_assert(N_SYSREGS <= A64_SYS_MAX, "raise A64_SYS_MAX");
 
 #define SCTLR_M (1ULL << 0)
 #define SCTLR_UMA (1ULL << 9)
+#define SCTLR_DZE (1ULL << 14)
 
 static int sysreg_find(uint32_t enc)
 {
@@ -131,6 +138,10 @@ static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
         return c->fp.fpcr;
     case SR_FPSR:
         return c->fp.fpsr;
+    case SR_DCZID:
+        /* BS = 4: DC ZVA zeroes 64 bytes (a64_system.c); DZP = 1 where DC
+         * ZVA is prohibited: at EL0 without SCTLR_EL1.DZE (D13.2, "DCZID_EL0"). */
+        return 4 | (uint64_t)(c->el == 0 && !(a64_sctlr(c) & SCTLR_DZE)) << 4;
     case SR_STORED:
         break;
     }
@@ -175,6 +186,8 @@ static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
     case SR_FPSR:
         c->fp.fpsr = (uint32_t)v;
         break;
+    case SR_DCZID:
+        break; /* read-only; callers refuse */
     case SR_STORED:
         c->sys[k] = v;
         break;
@@ -193,6 +206,7 @@ void a64_regs_reset(struct a64_cpu *c)
     c->el = 1;
     c->spsel = 1;
     c->event = false;
+    c->excl_armed = false;
     c->sp_el0 = c->sp_el1 = 0;
     c->elr_el1 = c->spsr_el1 = 0;
     if (sysregs[SYS_SCTLR].enc != ENC(3, 0, 1, 0, 0))

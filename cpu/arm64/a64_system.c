@@ -1,4 +1,5 @@
-/* cpu/arm64/a64_system.c: hints, barriers, waits, exception generation.
+/* cpu/arm64/a64_system.c: hints, barriers, waits, exception generation,
+ * and the SYS cache/TLB maintenance operations (IC, DC, TLBI, AT).
  *
  * The interpreter runs one vCPU in one thread, in program order, so the
  * memory barriers (DMB, DSB) have nothing to order and are no-ops.  ISB is a
@@ -10,13 +11,15 @@
 
 #include "cpu/arm64/a64_decode.h"
 
+#define SCTLR_DZE (1ULL << 14)
+#define SCTLR_UCI (1ULL << 26)
 #define SCTLR_nTWI (1ULL << 16)
 #define SCTLR_nTWE (1ULL << 18)
 
 /* NOP, YIELD, and the rest of the hint space (C6.2, "HINT": unallocated
  * hints, and hints of features the modelled ARMv8.0 CPU lacks such as BTI or
- * PACIASP, execute as NOPs); DMB and DSB (see above); CLREX (no exclusive
- * monitor is modelled yet: LDXR/STXR are not implemented). */
+ * PACIASP, execute as NOPs); DMB and DSB (see above).  CLREX is with the
+ * exclusives (a64_excl.c). */
 bool a64_dec_nop(struct a64_insn *in, uint32_t w, uint64_t pc)
 {
     (void)w, (void)pc;
@@ -150,4 +153,141 @@ bool a64_dec_brk(struct a64_insn *in, uint32_t w, uint64_t pc)
     (void)pc;
     dec_imm16(in, w, op_brk);
     return true;
+}
+
+/* ---- SYS, SYSL: cache maintenance, TLB maintenance, address translation -- */
+
+/* DC ZVA zeroes a block of 4 << DCZID_EL0.BS bytes (a64_regs.c reports BS =
+ * 4: 64 bytes, as Cortex-A72). */
+#define DCZVA_BYTES 64
+
+enum sys_op {
+    SYS_IC_ALL,  /* IC IALLU, IC IALLUIS: EL1 only */
+    SYS_IC_VA,   /* IC IVAU: EL0 with SCTLR_EL1.UCI */
+    SYS_DC_SW,   /* DC IVAC, ISW, CSW, CISW: EL1 only */
+    SYS_DC_VA,   /* DC CVAC, CVAU, CIVAC: EL0 with SCTLR_EL1.UCI */
+    SYS_DC_ZVA,  /* EL0 with SCTLR_EL1.DZE */
+    SYS_TLBI,    /* TLBI ...E1, ...E1IS: EL1 only */
+    SYS_AT,      /* AT S1E1R, S1E1W, S1E0R, S1E0W: EL1 only */
+};
+
+/* EL0 access to an EL0-permitted op needs its SCTLR_EL1 bit, else it traps
+ * to EL1 (D13.2, "SCTLR_EL1": UCI, DZE); EL1-only ops are UNDEFINED at EL0
+ * (C5.3, "A64 system instructions for cache maintenance"). */
+static int sys_el0_check(struct a64_cpu *c, const struct a64_insn *i)
+{
+    switch ((enum sys_op)i->p0) {
+    case SYS_IC_VA:
+    case SYS_DC_VA:
+        if (a64_sctlr(c) & SCTLR_UCI)
+            return A64_NEXT;
+        return a64_no_exception_yet(c, i, "cache maintenance trapped from EL0 (SCTLR_EL1.UCI=0)");
+    case SYS_DC_ZVA:
+        if (a64_sctlr(c) & SCTLR_DZE)
+            return A64_NEXT;
+        return a64_no_exception_yet(c, i, "DC ZVA trapped from EL0 (SCTLR_EL1.DZE=0)");
+    default:
+        return a64_undefined(c, i);
+    }
+}
+
+/* DC ZVA: with the MMU off data accesses are Device-nGnRnE, for which DC
+ * ZVA takes an Alignment fault (C5.3, "DC ZVA"); faults are not delivered
+ * yet, so it zeroes the block as it would on Normal memory (QEMU does the
+ * same).  The block never crosses a page. */
+static int dc_zva(struct a64_cpu *c, const struct a64_insn *i)
+{
+    uint64_t addr = c->x[i->d] & ~(uint64_t)(DCZVA_BYTES - 1);
+    static const uint8_t zero[DCZVA_BYTES];
+    if (!mmu_write(c->mmu, addr, zero, DCZVA_BYTES))
+        return a64_fail(c, i,
+                        "DC ZVA at 0x%llx: the block is not writable RAM; zeroing device "
+                        "memory is not supported",
+                        (unsigned long long)addr);
+    return A64_NEXT;
+}
+
+/* The ops end the block (the table row has E), so the next block is looked
+ * up after the invalidation takes effect. */
+static int op_sys(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0) {
+        int r = sys_el0_check(c, i);
+        if (r != A64_NEXT)
+            return r;
+    }
+    switch ((enum sys_op)i->p0) {
+    case SYS_IC_ALL:
+    case SYS_IC_VA:
+        /* Drops every decoded block (IVAU too: the decode cache is not
+         * indexed by address range).  The running block stays valid until
+         * this handler returns (cpu/dcache.h). */
+        dcache_invalidate(&c->dc);
+        mmu_unwatch_all(c->mmu);
+        break;
+    case SYS_DC_SW:
+    case SYS_DC_VA:
+        /* No data or unified caches are modelled: memory is always
+         * coherent, so clean/invalidate by VA or set/way have no effect. */
+        break;
+    case SYS_DC_ZVA: {
+        int r = dc_zva(c, i);
+        if (r != A64_NEXT)
+            return r;
+        break;
+    }
+    case SYS_TLBI:
+        /* Every TLBI variant (by VA, ASID, all) flushes the whole soft TLB:
+         * over-invalidation is always permitted.  Blocks are keyed by
+         * virtual pc, so a translation change must drop them too. */
+        mmu_flush(c->mmu);
+        dcache_invalidate(&c->dc);
+        mmu_unwatch_all(c->mmu);
+        break;
+    case SYS_AT:
+        return a64_fail(c, i, "AT (address translation) lands with the A64 MMU issue");
+    }
+    return a64_op_next(c, i);
+}
+
+/* SYS #op1, Cn, Cm, #op2, Xt: the ARMv8.0 cache, TLB and address-translation
+ * operations at EL0/EL1 (C5.3, "A64 system instructions for cache
+ * maintenance", "... for address translation", "... for TLB maintenance").
+ * EL2/EL3 operations (op1 4, 6) and the rest of the space are UNDEFINED. */
+bool a64_dec_sys(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    unsigned op1 = a64_bits(w, 18, 16), crn = a64_bits(w, 15, 12);
+    unsigned crm = a64_bits(w, 11, 8), op2 = a64_bits(w, 7, 5);
+    int op = -1;
+    if (crn == 7 && op1 == 0) {
+        if ((crm == 1 || crm == 5) && op2 == 0)
+            op = SYS_IC_ALL;
+        else if ((crm == 6 && (op2 == 1 || op2 == 2)) || ((crm == 10 || crm == 14) && op2 == 2))
+            op = SYS_DC_SW;
+        else if (crm == 8 && op2 <= 3)
+            op = SYS_AT;
+    } else if (crn == 7 && op1 == 3 && op2 == 1) {
+        if (crm == 5)
+            op = SYS_IC_VA;
+        else if (crm == 4)
+            op = SYS_DC_ZVA;
+        else if (crm == 10 || crm == 11 || crm == 14)
+            op = SYS_DC_VA;
+    } else if (crn == 8 && op1 == 0 && (crm == 3 || crm == 7) && op2 != 4 && op2 != 6) {
+        op = SYS_TLBI;
+    }
+    if (op < 0)
+        return false;
+    in->p0 = (uint8_t)op;
+    in->d = a64_rz(w & 31);
+    in->fn = op_sys;
+    return true;
+}
+
+/* SYSL: ARMv8.0 allocates no SYSL operations at EL0/EL1: UNDEFINED. */
+bool a64_dec_sysl(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)in, (void)w, (void)pc;
+    return false;
 }

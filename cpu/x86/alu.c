@@ -30,6 +30,11 @@ static uint64_t szp(unsigned size, uint64_t r)
     return f;
 }
 
+uint64_t x86_flags_szp(unsigned size, uint64_t r)
+{
+    return szp(size, r);
+}
+
 void x86_flags_logic(struct x86_cpu *cpu, unsigned size, uint64_t r)
 {
     /* AND/OR/XOR/TEST: CF = OF = 0; AF is undefined, cleared as the

@@ -160,7 +160,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         nbytes += i->len;
         b->n++;
         a += i->len;
-        const struct x86_op_entry *e = i->map ? &x86_map2[i->opcode] : &x86_map1[i->opcode];
+        const struct x86_op_entry *e = x86_entry(i);
         if (len < 0 || (e->flags & OPF_END) || !e->fn || (a & (MMU_PAGE_SIZE - 1)) == 0 ||
             (a & MMU_PAGE_MASK) != (pc & MMU_PAGE_MASK))
             break;

@@ -13,6 +13,34 @@
 static const uint8_t modrm16_base[8] = {RBX, RBX, RBP, RBP, RSI, RDI, RBP, RBX};
 static const uint8_t modrm16_index[8] = {RSI, RDI, RSI, RDI, NONE, NONE, NONE, NONE};
 
+/* The instructions LOCK may prefix, with a memory destination (SDM Vol. 2,
+ * LOCK); elsewhere LOCK is #UD. */
+static bool lockable(const struct x86_insn *i)
+{
+    unsigned op = i->opcode, r = i->reg & 7;
+    if (i->mod == 3)
+        return false;
+    if (i->map == 0) {
+        if (op < 0x40)
+            return (op & 7) <= 1 && (op & 0x38) != 0x38; /* E,G forms; not CMP */
+        switch (op) {
+        case 0x80: case 0x81: case 0x82: case 0x83: return r != 7;
+        case 0x86: case 0x87: return true;
+        case 0xF6: case 0xF7: return r == 2 || r == 3;
+        case 0xFE: case 0xFF: return r <= 1;
+        default: return false;
+        }
+    }
+    if (i->map != 1)
+        return false;
+    switch (op) {
+    case 0xAB: case 0xB3: case 0xBB: case 0xB0: case 0xB1: case 0xC0: case 0xC1: return true;
+    case 0xBA: return r >= 5;
+    case 0xC7: return r == 1;
+    default: return false;
+    }
+}
+
 int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_insn *i)
 {
     memset(i, 0, sizeof *i);
@@ -20,7 +48,7 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
     i->base = i->index = NONE;
     bool long64 = mode == X86_MODE_LONG64;
     bool def32 = mode == X86_MODE_PROT32 || long64;
-    bool opsz_prefix = false, adsz_prefix = false;
+    bool opsz_prefix = false, adsz_prefix = false, lock = false;
     unsigned p = 0;
 
 #define NEED(n)                 \
@@ -29,12 +57,22 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
             return 0;           \
     } while (0)
 
-    /* Legacy prefixes (SDM 2.1.1); at most 15 bytes in all (SDM 2.3.11). */
+    /* Legacy prefixes (SDM 2.1.1); at most 15 bytes in all (SDM 2.3.11).
+     * In 64-bit mode 40-4F are REX, which counts only when it comes last,
+     * just before the opcode: a legacy prefix after a REX cancels it
+     * (SDM 2.2.1, "REX prefixes ... must immediately precede the opcode"). */
     for (;;) {
         NEED(1);
         uint8_t c = b[p];
+        if (long64 && (c & 0xF0) == 0x40) {
+            i->rex = c;
+            p++;
+            if (p >= 15)
+                goto too_long;
+            continue;
+        }
         if (c == 0x66)
-            opsz_prefix = true;
+            opsz_prefix = i->p66 = true;
         else if (c == 0x67)
             adsz_prefix = true;
         else if (c == 0xF2 || c == 0xF3)
@@ -44,47 +82,56 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
         else if (c == 0x64 || c == 0x65)
             i->seg = (uint8_t)(c - 0x64 + SEG_FS);
         else if (c == 0xF0)
-            ; /* LOCK: a single-threaded interpreter executes atomically anyway */
+            lock = true; /* one interpreter thread per vCPU executes each
+                            instruction atomically with respect to itself */
         else
             break;
+        i->rex = 0;
         p++;
         if (p >= 15)
             goto too_long;
     }
-    if (long64 && (b[p] & 0xF0) == 0x40) {
-        i->rex = b[p++];
-        NEED(1);
-    }
     uint8_t op = b[p++];
     const struct x86_op_entry *e;
+    unsigned flags;
     if (op == 0x0F) {
         NEED(1);
         op = b[p++];
         i->map = 1;
-        e = &x86_map2[op];
-    } else {
-        e = &x86_map1[op];
+        if (op == 0x38 || op == 0x3A) { /* three-byte maps (SDM Vol. 2, A.3) */
+            NEED(1);
+            i->map = op == 0x38 ? 2 : 3;
+            op = b[p++];
+        }
     }
     i->opcode = op;
+    e = x86_entry(i);
+    flags = e->flags;
+    if (i->map == 2)
+        flags |= OPF_MODRM;
+    else if (i->map == 3)
+        flags |= OPF_MODRM | OPF_IMM8;
     i->fn = e->fn ? e->fn : x86_op_unimplemented;
+    if (long64 && (flags & OPF_NO64))
+        i->fn = x86_op_ud;
 
     /* Operand and address size (SDM 2.2.1.2, Table 3-4). */
     bool rexw = i->rex & 8;
-    if (e->flags & OPF_BYTE)
+    if (flags & OPF_BYTE)
         i->opsize = 1;
     else if (rexw)
         i->opsize = 8;
-    else if (long64 && (e->flags & OPF_D64))
+    else if (long64 && (flags & OPF_D64))
         i->opsize = opsz_prefix ? 2 : 8;
     else
         i->opsize = (def32 != opsz_prefix) ? 4 : 2;
     i->adsize = long64 ? (adsz_prefix ? 4 : 8) : ((def32 != adsz_prefix) ? 4 : 2);
     i->reg = (uint8_t)((op & 7) | ((i->rex & 1) << 3)); /* for +r opcodes; ModRM overrides */
 
-    if (e->flags & OPF_MODRM) {
+    if (flags & (OPF_MODRM | OPF_MODREG)) {
         NEED(1);
         uint8_t m = b[p++];
-        i->mod = m >> 6;
+        i->mod = (flags & OPF_MODREG) ? 3 : m >> 6;
         i->reg = (uint8_t)(((m >> 3) & 7) | ((i->rex & 4) << 1));
         unsigned rm = m & 7;
         if (i->mod == 3) {
@@ -149,19 +196,19 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
 
     /* Immediates. */
     unsigned isz = 0;
-    if (e->flags & (OPF_IMM8 | OPF_REL8))
+    if (flags & (OPF_IMM8 | OPF_REL8))
         isz = 1;
-    else if (e->flags & OPF_IMM16)
+    else if (flags & OPF_IMM16)
         isz = 2;
-    else if (e->flags & (OPF_IMMZ | OPF_RELZ))
+    else if (flags & (OPF_IMMZ | OPF_RELZ))
         isz = i->opsize == 2 ? 2 : 4;
-    else if (e->flags & OPF_IMMV)
+    else if (flags & OPF_IMMV)
         isz = i->opsize;
-    else if (e->flags & OPF_FAR)
+    else if (flags & OPF_FAR)
         isz = i->opsize == 2 ? 4 : 6;
-    else if (e->flags & OPF_MOFFS)
+    else if (flags & OPF_MOFFS)
         isz = i->adsize;
-    else if (e->flags & OPF_IMM8_2)
+    else if (flags & OPF_IMM8_2)
         isz = 3;
     /* Group opcodes F6/F7 carry an immediate only for TEST (/0, /1). */
     if ((op == 0xF6 || op == 0xF7) && i->map == 0)
@@ -171,13 +218,13 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
         uint64_t v = 0;
         for (unsigned k = 0; k < isz && k < 8; k++)
             v |= (uint64_t)b[p + k] << (8 * k);
-        if (e->flags & OPF_FAR) {
+        if (flags & OPF_FAR) {
             i->imm = isz == 4 ? (v & 0xffff) : (v & 0xffffffff);
             i->imm2 = isz == 4 ? (v >> 16) & 0xffff : (v >> 32) & 0xffff;
-        } else if (e->flags & OPF_IMM8_2) {
+        } else if (flags & OPF_IMM8_2) {
             i->imm = v & 0xffff;
             i->imm2 = (v >> 16) & 0xff;
-        } else if (e->flags & (OPF_MOFFS | OPF_IMMV)) {
+        } else if (flags & (OPF_MOFFS | OPF_IMMV)) {
             i->imm = v;
         } else if (isz == 1) {
             i->imm = (uint64_t)(int64_t)(int8_t)v;
@@ -190,6 +237,8 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
     }
     if (p > 15)
         goto too_long;
+    if (lock && !lockable(i))
+        i->fn = x86_op_ud;
     i->len = (uint8_t)p;
     return (int)p;
 #undef NEED

@@ -3,6 +3,8 @@
 
 #define RET_DONE(cpu) return x86_done(cpu)
 
+int x86_op_muldiv(struct x86_cpu *, const struct x86_insn *); /* exec_muldiv.c */
+
 /* 00-3D: ADD/OR/ADC/SBB/AND/SUB/XOR/CMP in the forms Eb,Gb Ev,Gv Gb,Eb Gv,Ev
  * AL,Ib eAX,Iz.  The operation is opcode bits 5:3, the form bits 2:0. */
 int x86_op_alu(struct x86_cpu *cpu, const struct x86_insn *i)
@@ -65,7 +67,8 @@ int x86_op_test(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_NEXT;
 }
 
-/* F6/F7 group 3: only TEST (/0, /1), NOT (/2) and NEG (/3) so far. */
+/* F6/F7 group 3: TEST (/0, and /1 its alias), NOT (/2), NEG (/3); MUL IMUL
+ * DIV IDIV (/4-/7) are in exec_muldiv.c. */
 int x86_op_grp3(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
@@ -92,7 +95,7 @@ int x86_op_grp3(struct x86_cpu *cpu, const struct x86_insn *i)
         RET_DONE(cpu);
     }
     default:
-        return x86_op_unimplemented(cpu, i); /* MUL/IMUL/DIV/IDIV */
+        return x86_op_muldiv(cpu, i);
     }
 }
 
@@ -110,7 +113,7 @@ int x86_op_incdec_rm(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t a;
     if ((i->reg & 7) > 1)
-        return x86_op_unimplemented(cpu, i); /* FE /2../7 are undefined: #UD */
+        return x86_op_ud(cpu, i); /* FE /2../7 are undefined */
     if (!x86_get_rm(cpu, i, i->opsize, &a))
         return X86_EXIT;
     if (!x86_set_rm(cpu, i, i->opsize, x86_incdec(cpu, i->opsize, a, (i->reg & 7) == 1)))
@@ -137,7 +140,7 @@ int x86_op_mov_rm(struct x86_cpu *cpu, const struct x86_insn *i)
 int x86_op_mov_rm_imm(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     if ((i->reg & 7) != 0)
-        return x86_op_unimplemented(cpu, i);
+        return x86_op_ud(cpu, i); /* XABORT/XBEGIN (RTM) are not advertised */
     if (!x86_set_rm(cpu, i, i->opsize, i->imm))
         return X86_EXIT;
     RET_DONE(cpu);
@@ -169,39 +172,33 @@ int x86_op_mov_moffs(struct x86_cpu *cpu, const struct x86_insn *i)
 int x86_op_lea(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     if (i->mod == 3)
-        return x86_op_unimplemented(cpu, i); /* #UD */
+        return x86_op_ud(cpu, i);
     x86_set_reg(cpu, i->reg, i->opsize, i->rex, x86_ea(cpu, i));
     return X86_NEXT;
 }
 
-/* 8C MOV Ew,Sreg; 8E MOV Sreg,Ew (real mode only so far) */
+/* 8C MOV Ev,Sreg (8E MOV Sreg,Ew is in sys_seg.c): a register destination
+ * takes the operand size (zero-extended), memory is always 16 bits. */
 int x86_op_mov_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned s = i->reg & 7;
     if (s > SEG_GS)
-        return x86_op_unimplemented(cpu, i);
-    if (i->opcode == 0x8C) {
-        unsigned sz = i->mod == 3 ? i->opsize : 2;
-        if (!x86_set_rm(cpu, i, sz, cpu->seg[s].sel))
-            return X86_EXIT;
-        RET_DONE(cpu);
-    }
-    if (s == SEG_CS || cpu->mode != X86_MODE_REAL)
-        return x86_op_unimplemented(cpu, i); /* protected-mode loads: x86 core issue */
-    uint64_t v;
-    if (!x86_get_rm(cpu, i, 2, &v))
+        return x86_op_ud(cpu, i);
+    unsigned sz = i->mod == 3 ? i->opsize : 2;
+    if (!x86_set_rm(cpu, i, sz, cpu->seg[s].sel))
         return X86_EXIT;
-    x86_load_seg_real(cpu, (int)s, (uint16_t)v);
-    return X86_NEXT;
+    RET_DONE(cpu);
 }
 
-/* 86/87 XCHG E,G; 90-97 XCHG eAX,r (90 without REX.B is NOP) */
+/* 86/87 XCHG E,G; 90-97 XCHG eAX,r.  90 without REX.B is NOP (and F3 90
+ * PAUSE) whatever the operand size: in 64-bit mode it does not zero-extend
+ * EAX (SDM Vol. 2, XCHG and NOP). */
 int x86_op_xchg(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
     if (i->opcode >= 0x90) {
-        if (i->reg == RAX && sz != 4)
-            return X86_NEXT; /* NOP (and 32-bit XCHG EAX,EAX zero-extends) */
+        if (i->reg == RAX)
+            return X86_NEXT;
         uint64_t a = cpu->r[RAX], b = cpu->r[i->reg];
         x86_set_reg(cpu, RAX, sz, true, b);
         x86_set_reg(cpu, i->reg, sz, true, a);
@@ -267,22 +264,14 @@ int x86_op_push_imm(struct x86_cpu *cpu, const struct x86_insn *i)
     RET_DONE(cpu);
 }
 
-/* 06/0E/16/1E PUSH sreg, 07/17/1F POP sreg (not 64-bit mode) */
+/* 06/0E/16/1E PUSH ES/CS/SS/DS (not 64-bit mode; POP sreg is in
+ * sys_seg.c) */
 int x86_op_pushpop_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned s = (i->opcode >> 3) & 3;
-    if (!(i->opcode & 1)) {
-        if (!x86_push(cpu, i, i->opsize, cpu->seg[s].sel))
-            return X86_EXIT;
-        RET_DONE(cpu);
-    }
-    if (cpu->mode != X86_MODE_REAL)
-        return x86_op_unimplemented(cpu, i);
-    uint64_t v;
-    if (!x86_pop(cpu, i, i->opsize, &v))
+    if (!x86_push(cpu, i, i->opsize, cpu->seg[s].sel))
         return X86_EXIT;
-    x86_load_seg_real(cpu, (int)s, (uint16_t)v);
-    return X86_NEXT;
+    RET_DONE(cpu);
 }
 
 /* 9C PUSHF, 9D POPF (real mode: IOPL/VM rules land with the x86 core) */

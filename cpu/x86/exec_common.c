@@ -48,7 +48,7 @@ bool x86_set_rm(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, ui
     return x86_mem_write(cpu, i, i->seg, x86_ea(cpu, i), size, v);
 }
 
-static unsigned stack_size(const struct x86_cpu *cpu)
+unsigned x86_stack_size(const struct x86_cpu *cpu)
 {
     if (cpu->mode == X86_MODE_LONG64)
         return 8;
@@ -57,7 +57,7 @@ static unsigned stack_size(const struct x86_cpu *cpu)
 
 bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v)
 {
-    unsigned ss = stack_size(cpu);
+    unsigned ss = x86_stack_size(cpu);
     uint64_t sp = (cpu->r[RSP] - size) & x86_size_mask(ss);
     if (!x86_mem_write(cpu, i, SEG_SS, sp, size, v))
         return false;
@@ -67,7 +67,7 @@ bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint
 
 bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t *v)
 {
-    unsigned ss = stack_size(cpu);
+    unsigned ss = x86_stack_size(cpu);
     uint64_t sp = cpu->r[RSP] & x86_size_mask(ss);
     if (!x86_mem_read(cpu, i, SEG_SS, sp, size, v))
         return false;

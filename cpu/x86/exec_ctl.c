@@ -3,8 +3,14 @@
 
 static unsigned branch_size(const struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    /* Near branches are 64-bit in long mode (SDM Vol. 1, 6.3.7). */
-    return cpu->mode == X86_MODE_LONG64 ? 8 : i->opsize;
+    /* Near branches are 64-bit in long mode (SDM Vol. 1, 6.3.7), whatever
+     * REX.W says.  A 66 prefix makes them 16-bit on AMD parts (APM Vol. 3,
+     * "Near branches": the target is truncated to 16 bits, and a Jz/Iw is 2
+     * bytes, as decode.c reads it); Intel parts ignore the 66 there.  squib
+     * follows its AMD reference hardware. */
+    if (cpu->mode == X86_MODE_LONG64)
+        return i->opsize == 2 ? 2 : 8;
+    return i->opsize;
 }
 
 static int jump_rel(struct x86_cpu *cpu, const struct x86_insn *i)
@@ -77,17 +83,8 @@ int x86_op_ret(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_BRANCH;
 }
 
-/* EA JMP ptr16:16/32 (real mode: CS = selector, base = selector << 4) */
-int x86_op_jmp_far(struct x86_cpu *cpu, const struct x86_insn *i)
-{
-    if (cpu->mode != X86_MODE_REAL)
-        return x86_op_unimplemented(cpu, i); /* descriptor loads: x86 core issue */
-    x86_load_seg_real(cpu, SEG_CS, (uint16_t)i->imm2);
-    cpu->rip = i->imm;
-    return X86_BRANCH;
-}
-
-/* FF group 5: /0 INC, /1 DEC, /2 CALL Ev, /4 JMP Ev, /6 PUSH Ev */
+/* FF group 5: /0 INC, /1 DEC, /2 CALL Ev, /3 CALL Mp, /4 JMP Ev, /5 JMP Mp,
+ * /6 PUSH Ev */
 int x86_op_grp5(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     extern int x86_op_incdec_rm(struct x86_cpu *, const struct x86_insn *);
@@ -111,13 +108,22 @@ int x86_op_grp5(struct x86_cpu *cpu, const struct x86_insn *i)
             return X86_EXIT;
         cpu->rip = v & x86_size_mask(sz);
         return X86_BRANCH;
-    case 6:
-        if (!x86_get_rm(cpu, i, i->opsize, &v))
+    case 6: {
+        /* PUSH Ev defaults to 64 bits in long mode (66 makes it 16; there is
+         * no 32-bit form), but FF as a whole is not D64: INC/DEC Ev keep the
+         * 32-bit default (SDM Vol. 2, Table A-6 and PUSH). */
+        unsigned psz = cpu->mode == X86_MODE_LONG64 && i->opsize != 2 ? 8 : i->opsize;
+        if (!x86_get_rm(cpu, i, psz, &v))
             return X86_EXIT;
-        if (!x86_push(cpu, i, i->opsize, v))
+        if (!x86_push(cpu, i, psz, v))
             return X86_EXIT;
         return x86_done(cpu);
-    default:
-        return x86_op_unimplemented(cpu, i); /* far CALL/JMP Mp */
+    }
+    case 3:
+        return x86_sys_call_far(cpu, i); /* sys_seg.c */
+    case 5:
+        return x86_sys_jmp_far(cpu, i);
+    default: /* 7 */
+        return x86_op_ud(cpu, i);
     }
 }

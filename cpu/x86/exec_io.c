@@ -3,8 +3,8 @@
  * IN/OUT/INS/OUTS become PIO exits, one per element.  A REP string
  * instruction commits each iteration (rSI/rDI/rCX) before the next one may
  * exit, and stays at its own rip until rCX reaches zero (SDM Vol. 2,
- * REP/REPE/REPNE).  Port permission checks (IOPL, TSS bitmap) land with the
- * system architecture in the x86 core issue.
+ * REP/REPE/REPNE).  Each port access is checked against IOPL and the TSS
+ * I/O bitmap first (x86_io_permitted, mem.c: #GP(0)).
  */
 #include "cpu/x86/x86.h"
 
@@ -14,6 +14,8 @@ int x86_op_in(struct x86_cpu *cpu, const struct x86_insn *i)
     unsigned sz = i->opsize == 8 ? 4 : i->opsize;
     uint16_t port = (i->opcode & 8) ? (uint16_t)cpu->r[RDX] : (uint8_t)i->imm;
     uint32_t v;
+    if (!x86_io_permitted(cpu, port, sz))
+        return X86_EXIT;
     if (!x86_port_in(cpu, i, port, sz, &v))
         return X86_EXIT;
     x86_set_reg(cpu, RAX, sz, true, v);
@@ -25,6 +27,8 @@ int x86_op_out(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize == 8 ? 4 : i->opsize;
     uint16_t port = (i->opcode & 8) ? (uint16_t)cpu->r[RDX] : (uint8_t)i->imm;
+    if (!x86_io_permitted(cpu, port, sz))
+        return X86_EXIT;
     x86_port_out(cpu, i, port, sz, (uint32_t)cpu->r[RAX]);
     return x86_done(cpu);
 }
@@ -51,14 +55,16 @@ static bool str_element(struct x86_cpu *cpu, const struct x86_insn *i, enum str_
     uint64_t di = cpu->r[RDI] & x86_size_mask(i->adsize);
     switch (k) {
     case STR_INS:
-        if (!x86_port_in(cpu, i, (uint16_t)cpu->r[RDX], sz, &v32))
+        if (!x86_io_permitted(cpu, (uint16_t)cpu->r[RDX], sz) ||
+            !x86_port_in(cpu, i, (uint16_t)cpu->r[RDX], sz, &v32))
             return false;
         if (!x86_mem_write(cpu, i, SEG_ES, di, sz, v32))
             return false;
         str_advance(cpu, i, RDI, sz);
         return true;
     case STR_OUTS:
-        if (!x86_mem_read(cpu, i, i->seg, si, sz, &a))
+        if (!x86_io_permitted(cpu, (uint16_t)cpu->r[RDX], sz) ||
+            !x86_mem_read(cpu, i, i->seg, si, sz, &a))
             return false;
         x86_port_out(cpu, i, (uint16_t)cpu->r[RDX], sz, (uint32_t)a);
         str_advance(cpu, i, RSI, sz);

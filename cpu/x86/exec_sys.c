@@ -6,8 +6,15 @@
 /* F4 HLT: an exit at CPL0 (privilege checks land with the x86 core issue).
  * The vCPU resumes after the HLT (SDM Vol. 2, HLT: execution resumes at the
  * next instruction after an interrupt). */
+static unsigned cur_cpl(const struct x86_cpu *cpu)
+{
+    return cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
+}
+
 int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
 {
+    if (cur_cpl(cpu) != 0)
+        return x86_exception(cpu, 13, 0); /* HLT is privileged (SDM Vol. 2, HLT) */
     struct squib_exit *e = cpu->exit;
     memset(e, 0, sizeof *e);
     e->kind = SQUIB_EXIT_HLT;
@@ -19,6 +26,9 @@ int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
  * with interrupt delivery). */
 int x86_op_cli_sti(struct x86_cpu *cpu, const struct x86_insn *i)
 {
+    /* Protected mode: CPL <= IOPL, else #GP(0) (VME/PVI are not modelled). */
+    if (cur_cpl(cpu) > ((cpu->rflags >> 12) & 3))
+        return x86_exception(cpu, 13, 0);
     if (i->opcode == 0xFA)
         cpu->rflags &= ~(uint64_t)F_IF;
     else
@@ -26,9 +36,10 @@ int x86_op_cli_sti(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_NEXT;
 }
 
-/* 0F 01 group 7; only VMCALL (0F 01 C1) so far.  VMCALL becomes a HYPERCALL
- * exit with the Xen x86-64 convention (squib/exit.h): func = RAX, args =
- * RDI, RSI, RDX, R10, R8, R9; the result lands in RAX on the next run. */
+/* 0F 01 group 7 members not in sys_cr.c: VMCALL (0F 01 C1) and RDTSCP
+ * (0F 01 F9).  VMCALL becomes a HYPERCALL exit with the Xen x86-64
+ * convention (squib/exit.h): func = RAX, args = RDI, RSI, RDX, R10, R8, R9;
+ * the result lands in RAX on the next run. */
 int x86_op_grp7(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     if (i->mod == 3 && (i->reg & 7) == 0 && (i->rm & 7) == 1) {
@@ -46,18 +57,47 @@ int x86_op_grp7(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->pending = CPU_PENDING_HYPERCALL;
         return X86_EXIT_DONE;
     }
+    if (i->mod == 3 && (i->reg & 7) == 7 && (i->rm & 7) == 1) {
+        extern int x86_op_rdtsc(struct x86_cpu *, const struct x86_insn *);
+        return x86_op_rdtsc(cpu, i); /* 0F 01 F9 RDTSCP (exec_cpuid.c) */
+    }
     return x86_op_unimplemented(cpu, i);
 }
+
+static unsigned insn_bytes(struct x86_cpu *cpu, const struct x86_insn *i, uint8_t bytes[15])
+{
+    unsigned n = i->len ? i->len : 1;
+    if (!mmu_read(cpu->mmu, cpu->seg[SEG_CS].base + cpu->rip, bytes, n))
+        n = 0;
+    return n;
+}
+
+static const char *const map_names[4] = {"", "0f ", "0f 38 ", "0f 3a "};
 
 int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint8_t bytes[15];
-    unsigned n = i->len ? i->len : 1;
-    if (!mmu_read(cpu->mmu, cpu->seg[SEG_CS].base + cpu->rip, bytes, n))
-        n = 0;
+    unsigned n = insn_bytes(cpu, i, bytes);
     squib_exit_internal_error(cpu->exit, cpu->rip, bytes, n,
-                              "x86 instruction not implemented yet (%sopcode %s%02x /%u)",
+                              "x86 instruction not implemented yet (%sopcode %s%02x /%u: %s)",
                               cpu->mode == X86_MODE_REAL ? "real mode, " : "",
-                              i->map ? "0f " : "", i->opcode, i->reg & 7);
+                              map_names[i->map & 3], i->opcode, i->reg & 7,
+                              x86_entry(i)->name ? x86_entry(i)->name : "undefined");
     return X86_EXIT;
+}
+
+/* Until the instruction handlers deliver exceptions (x86_exception), one
+ * that raises one stops the vCPU with an INTERNAL_ERROR that says which
+ * exception it was; rip stays at the faulting instruction, as for a fault. */
+int x86_fault(struct x86_cpu *cpu, const struct x86_insn *i, unsigned vec)
+{
+    (void)i;
+    return x86_exception(cpu, vec, 0); /* delivered to the guest (exception.c) */
+}
+
+/* UD2 (0F 0B), UD1 (0F B9), UD0 (0F FF), undefined opcodes and forms, and
+ * the opcodes invalid in 64-bit mode. */
+int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    return x86_fault(cpu, i, 6);
 }

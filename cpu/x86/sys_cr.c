@@ -10,12 +10,13 @@
 enum {
     CR0_PE = 1u << 0, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_NW = 1u << 29, CR0_CD = 1u << 30,
     CR0_PG = 1u << 31,
-    CR4_PAE = 1u << 5, CR4_PCIDE = 1u << 17,
+    CR4_PAE = 1u << 5, CR4_PCIDE = 1u << 17, /* PCIDE stays 0: not advertised */
     EFER_SCE = 1u << 0, EFER_LME = 1u << 8, EFER_LMA = 1u << 10, EFER_NXE = 1u << 11,
 };
-/* CR4 bits this CPU model has (VME..OSXMMEXCPT, FSGSBASE, PCIDE, OSXSAVE,
- * SMEP, SMAP; CPUID must advertise the same). */
-#define CR4_VALID 0x3707ffULL
+/* CR4 bits this CPU model has, as CPUID advertises them (exec_cpuid.c):
+ * TSD, DE, PSE, PAE, MCE, PGE, PCE, SMEP, SMAP.  OSFXSR/OSXMMEXCPT/OSXSAVE
+ * come with the SSE work, FSGSBASE and PCIDE when advertised. */
+#define CR4_VALID 0x3001fcULL
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 static int cpl(const struct x86_cpu *cpu)

@@ -69,6 +69,7 @@ struct x86_insn {
     uint8_t base, index, scale; /* memory operand: base/index 0xff = none */
     uint8_t rex;
     bool rip_rel;
+    bool p66;        /* a 66 prefix was present (mandatory prefix of some rows) */
     int64_t disp;
     uint64_t imm, imm2;
 };

@@ -1,0 +1,237 @@
+/* CPUID's model, RDTSC/RDTSCP, the flag instructions, and the undefined
+ * opcodes and forms that end as #UD (an INTERNAL_ERROR until exceptions are
+ * delivered) in the interpreter. */
+#include "tests/x86_gp_harness.h"
+
+TestSuite(x86_misc, .init = gp_setup, .fini = gp_teardown);
+
+static struct squib_x86_regs cpuid(uint32_t leaf, uint32_t sub)
+{
+    struct squib_x86_regs g = {.rax = 0xFFFFFFFF00000000ULL | leaf,
+                               .rcx = 0xFFFFFFFF00000000ULL | sub,
+                               .rbx = ~0ULL, .rdx = ~0ULL};
+    return EXEC(g, 0x0F, 0xA2, /* cpuid */
+                0xF4);
+}
+
+Test(x86_misc, cpuid_vendor_and_maximum_leaves)
+{
+    gp_mode(GP_LONG64);
+    struct squib_x86_regs g = cpuid(0, 0);
+    cr_assert_eq(g.rax, 7, "max basic leaf; the upper halves are cleared");
+    char v[13] = {0};
+    memcpy(v, &g.rbx, 4);
+    memcpy(v + 4, &g.rdx, 4);
+    memcpy(v + 8, &g.rcx, 4);
+    cr_assert_str_eq(v, "GenuineIntel");
+    g = cpuid(0x80000000u, 0);
+    cr_assert_eq(g.rax, 0x80000004u);
+    /* The brand string */
+    char brand[49] = {0};
+    for (unsigned k = 0; k < 3; k++) {
+        g = cpuid(0x80000002u + k, 0);
+        memcpy(brand + 16 * k, &g.rax, 4);
+        memcpy(brand + 16 * k + 4, &g.rbx, 4);
+        memcpy(brand + 16 * k + 8, &g.rcx, 4);
+        memcpy(brand + 16 * k + 12, &g.rdx, 4);
+    }
+    cr_assert(strstr(brand, "squib"), "%s", brand);
+}
+
+Test(x86_misc, cpuid_advertises_exactly_what_is_implemented)
+{
+    gp_mode(GP_PROT32);
+    struct squib_x86_regs g = cpuid(1, 0);
+    cr_assert_eq(g.rax, 0x600);
+    cr_assert_eq(g.rcx, 1u << 13 | 1u << 22 | 1u << 23, "CMPXCHG16B, MOVBE, POPCNT");
+    cr_assert_eq(g.rdx, 0x1B97C, "DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT");
+    cr_assert_eq(g.rdx & 1, 0, "no x87 yet");
+    g = cpuid(7, 0);
+    cr_assert_eq(g.rax, 0, "max subleaf 0");
+    cr_assert_eq(g.rbx, 1u << 7 | 1u << 19 | 1u << 20, "SMEP ADX SMAP (no BMI1: TZCNT is BSF)");
+    cr_assert_eq(g.rcx | g.rdx, 0);
+    g = cpuid(7, 1);
+    cr_assert_eq(g.rax | g.rbx | g.rcx | g.rdx, 0);
+    g = cpuid(0x80000001u, 0);
+    cr_assert_eq(g.rcx, 1u << 0 | 1u << 5, "LAHF/SAHF in 64-bit mode, LZCNT");
+    cr_assert_eq(g.rdx, 1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 | 1u << 29,
+                 "SYSCALL NX 1G-pages RDTSCP LM");
+    /* Leaves above the maximum answer as the highest basic leaf. */
+    struct squib_x86_regs hi = cpuid(0x40, 0), seven = cpuid(7, 0);
+    cr_assert_eq(hi.rax, seven.rax);
+    cr_assert_eq(hi.rbx, seven.rbx);
+    g = cpuid(4, 0);
+    cr_assert_eq(g.rax | g.rbx | g.rcx | g.rdx, 0);
+}
+
+Test(x86_misc, rdtsc_rdtscp)
+{
+    gp_mode(GP_LONG64);
+    cr_assert_eq(squib_vcpu_set_one_reg(cpu, SQUIB_REG_X86_MSR(0xC0000103), 0x1234567890ULL), 0);
+    struct squib_x86_regs g = {.rax = ~0ULL, .rdx = ~0ULL};
+    g = EXEC(g, 0x0F, 0x31,       /* rdtsc */
+             0x48, 0x89, 0xC6,    /* mov rsi, rax */
+             0x48, 0x89, 0xD7,    /* mov rdi, rdx */
+             0x0F, 0x01, 0xF9,    /* rdtscp */
+             0xF4);
+    cr_assert_eq(g.rax >> 32, 0);
+    cr_assert_eq(g.rdx >> 32, 0);
+    uint64_t t0 = g.rdi << 32 | g.rsi, t1 = g.rdx << 32 | g.rax;
+    cr_assert(t1 >= t0, "the counter does not go back");
+    cr_assert_neq(t0, 0);
+    cr_assert_eq(g.rcx, 0x34567890, "ECX = TSC_AUX[31:0]");
+}
+
+Test(x86_misc, rdtsc_faults_outside_cpl0_with_cr4_tsd)
+{
+    gp_mode(GP_PROT32);
+    struct squib_x86_sregs s;
+    cr_assert_eq(squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    s.cr4 |= 4;
+    s.ss.dpl = 3;
+    s.cs.dpl = 3;
+    cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    static const uint8_t c[] = {0x0F, 0x31};
+    code(c, sizeof c);
+    run_exception(13, GP_CODE);
+}
+
+Test(x86_misc, flag_instructions)
+{
+    gp_mode(GP_REAL);
+    struct squib_x86_regs g = {0};
+    g = EXEC(g, 0xF9, /* stc */
+             0xFD,    /* std */
+             0xF5,    /* cmc */
+             0xF5,    /* cmc */
+             0xF4);
+    cr_assert_eq(g.rflags & (FL_CF | FL_DF), FL_CF | FL_DF);
+    g = EXEC(g, 0xF8, 0xFC, 0xF4); /* clc; cld */
+    cr_assert_eq(g.rflags & (FL_CF | FL_DF), 0);
+}
+
+Test(x86_misc, undefined_opcodes_and_forms_are_ud)
+{
+    static const struct {
+        enum gp_mode mode;
+        uint8_t b[4];
+        unsigned n;
+        const char *what;
+    } cases[] = {
+        {GP_PROT32, {0x0F, 0x0B}, 2, "UD2"},
+        {GP_PROT32, {0x0F, 0xB9, 0xC0}, 3, "UD1"},
+        {GP_PROT32, {0x0F, 0xFF, 0xC0}, 3, "UD0"},
+        {GP_PROT32, {0x0F, 0x04}, 2, "0f 04"},
+        {GP_PROT32, {0xFE, 0xD0}, 2, "FE /2"},
+        {GP_PROT32, {0xFF, 0xF8}, 2, "FF /7"},
+        {GP_PROT32, {0xC7, 0xC8, 0, 0}, 2, "C7 /1"},
+        {GP_PROT32, {0x8D, 0xC0}, 2, "LEA with a register"},
+        {GP_PROT32, {0x0F, 0xBA, 0xE0 - 0x20, 1}, 4, "0F BA /0"},
+        {GP_REAL, {0x63, 0xC0}, 2, "ARPL in real mode"},
+        {GP_LONG64, {0x06}, 1, "PUSH ES in 64-bit mode"},
+        {GP_LONG64, {0x1F}, 1, "POP DS in 64-bit mode"},
+        {GP_LONG64, {0x82, 0xC0, 0x01}, 3, "82 in 64-bit mode"},
+        {GP_LONG64, {0xEA, 0, 0, 0}, 1, "JMP far in 64-bit mode"},
+        {GP_PROT32, {0xF0, 0x01, 0xC0}, 3, "LOCK ADD with a register destination"},
+        {GP_PROT32, {0xF0, 0x89, 0x03}, 3, "LOCK MOV"},
+        {GP_PROT32, {0xF0, 0x39, 0x03}, 3, "LOCK CMP"},
+        {GP_PROT32, {0xF0, 0x0F, 0xA3, 0x03}, 4, "LOCK BT"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gp_mode(cases[k].mode);
+        uint8_t c[16];
+        memset(c, 0, sizeof c);
+        memcpy(c, cases[k].b, sizeof cases[k].b);
+        code(c, sizeof c);
+        run_exception(6, GP_CODE); /* #UD */
+    }
+}
+
+Test(x86_misc, not_yet_implemented_names_the_map_and_row)
+{
+    gp_mode(GP_LONG64);
+    static const uint8_t c[] = {0x66, 0x0F, 0x38, 0x00, 0xC1}; /* pshufb xmm0, xmm1 */
+    code(c, sizeof c);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_INTERNAL_ERROR);
+    cr_assert(strstr(ex.internal.message, "0f 38 00"), "%s", ex.internal.message);
+    cr_assert_eq(ex.internal.insn_len, 5);
+}
+
+Test(x86_misc, lock_on_lockable_memory_forms)
+{
+    gp_mode(GP_PROT32);
+    memset(ram + GP_DATA, 0, 8);
+    struct squib_x86_regs g = {.rbx = GP_DATA, .rax = 5, .rcx = 3};
+    g = EXEC(g, 0xF0, 0x01, 0x03,       /* lock add [ebx], eax */
+             0xF0, 0x0F, 0xAB, 0x0B,    /* lock bts [ebx], ecx */
+             0xF0, 0xF7, 0x1B,          /* lock neg dword [ebx] */
+             0xF0, 0x87, 0x03,          /* lock xchg [ebx], eax */
+             0xF4);
+    cr_assert_eq(g.rax, (uint32_t)-13);
+    uint32_t v;
+    memcpy(&v, ram + GP_DATA, 4);
+    cr_assert_eq(v, 5);
+}
+
+Test(x86_misc, near_branches_with_66_in_64_bit_mode_are_16_bit)
+{
+    gp_mode(GP_LONG64);
+    static const uint8_t c[] = {0x66, 0xEB, 0x00}; /* 12000 jmp (16-bit) $+3 */
+    memcpy(ram + 0x12000, c, sizeof c);
+    ram[0x2003] = 0xF4; /* the target, truncated to 16 bits */
+    struct squib_x86_regs g = {.rip = 0x12000, .rsp = GP_STACK, .rflags = 2};
+    set_regs(g);
+    g = run_hlt();
+    cr_assert_eq(g.rip, 0x2004, "rip 0x%llx", (unsigned long long)g.rip);
+    /* and without 66 the same jump stays 64-bit */
+    static const uint8_t d[] = {0xEB, 0x00, 0xF4};
+    memcpy(ram + 0x12000, d, sizeof d);
+    g = (struct squib_x86_regs){.rip = 0x12000, .rsp = GP_STACK, .rflags = 2};
+    set_regs(g);
+    g = run_hlt();
+    cr_assert_eq(g.rip, 0x12003);
+}
+
+Test(x86_misc, port_io_is_checked_against_iopl)
+{
+    static const uint8_t c[] = {0xE6, 0x80, /* out 0x80, al */ 0xF4};
+    /* CPL0 in protected mode: allowed */
+    gp_mode(GP_PROT32);
+    code(c, sizeof c);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO);
+    /* CPL3 with IOPL 3: allowed */
+    struct squib_x86_sregs s;
+    cr_assert_eq(squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    s.cs.dpl = s.ss.dpl = s.ds.dpl = 3;
+    cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    struct squib_x86_regs g = {.rip = GP_CODE, .rsp = GP_STACK, .rflags = 2 | 0x3000};
+    set_regs(g);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO);
+    /* CPL3 with IOPL 0 and the TSS bitmap offset past its limit: #GP(0) */
+    ram[GP_TSS + 0x66] = ram[GP_TSS + 0x67] = 0xFF;
+    g.rflags = 2;
+    set_regs(g);
+    run_exception(13, GP_CODE);
+    /* ... and with a bitmap whose bit for port 0x80 is clear: allowed, and
+     * with it set: #GP(0) (SDM Vol. 1, 19.5.2) */
+    ram[GP_TSS + 0x66] = 0x68;
+    ram[GP_TSS + 0x67] = 0;
+    memset(ram + GP_TSS + 0x68, 0, 0x20);
+    struct squib_x86_segment tr = s.tr;
+    tr.limit = 0x68 + 0x20;
+    cr_assert_eq(squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    s.tr = tr;
+    s.cs.dpl = s.ss.dpl = s.ds.dpl = 3;
+    s.cs.selector = 0x1b; /* as the handler frame holds it */
+    cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    set_regs(g);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "got %s", squib_exit_kind_name(ex.kind));
+    ram[GP_TSS + 0x68 + 0x80 / 8] = 1;
+    cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    set_regs(g);
+    run_exception(13, GP_CODE);
+}
