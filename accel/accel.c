@@ -246,3 +246,11 @@ int squib_vcpu_set_guest_debug(struct squib_vcpu *vcpu, const struct squib_guest
         return squib_fail(-EINVAL, "guest debug: at most %d breakpoints", SQUIB_MAX_BREAKPOINTS);
     return vcpu->vm->ops->set_guest_debug(vcpu, dbg);
 }
+
+int squib_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi)
+{
+    if (!vcpu->vm->ops->vcpu_interrupt)
+        return squib_fail(-ENOSYS, "%s: interrupt injection is not supported",
+                          vcpu->vm->ops->name);
+    return vcpu->vm->ops->vcpu_interrupt(vcpu, vector, nmi);
+}

@@ -54,6 +54,7 @@ struct accel_ops {
     int (*get_one_reg)(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value);
     int (*set_one_reg)(struct squib_vcpu *vcpu, uint64_t id, uint64_t value);
     int (*set_guest_debug)(struct squib_vcpu *vcpu, const struct squib_guest_debug *dbg);
+    int (*vcpu_interrupt)(struct squib_vcpu *vcpu, unsigned vector, bool nmi);
 };
 
 extern const struct accel_ops accel_interp_ops;

@@ -24,6 +24,7 @@ enum {
     CPU_ATTN_KICK = 1u << 0,  /* return INTERRUPTED */
     CPU_ATTN_DEBUG = 1u << 1, /* guest debug settings changed */
     CPU_ATTN_CODE = 1u << 2,  /* decoded code was overwritten: leave the block */
+    CPU_ATTN_IRQ = 1u << 3,   /* an interrupt is pending: check at the next boundary */
 };
 
 struct cpu_env {
@@ -53,6 +54,9 @@ struct cpu_core_ops {
     int (*get_one_reg)(void *cpu, uint64_t id, uint64_t *value);
     int (*set_one_reg)(void *cpu, uint64_t id, uint64_t value);
     int (*set_guest_debug)(void *cpu, const struct squib_guest_debug *dbg);
+    /* Queues external interrupt `vector`, or an NMI (call between runs, on
+     * the vCPU's thread). */
+    int (*interrupt)(void *cpu, unsigned vector, bool nmi);
 };
 
 extern const struct cpu_core_ops x86_core_ops;

@@ -145,6 +145,16 @@ static int interp_set_guest_debug(struct squib_vcpu *vcpu, const struct squib_gu
     return rc;
 }
 
+static int interp_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi)
+{
+    struct interp_vcpu *c = vcpu->priv;
+    if (!c->core->interrupt)
+        return squib_fail(-ENOSYS, "interp: the %s core takes no interrupts yet (the GIC and "
+                                   "the A64 interrupt exceptions land later)",
+                          c->core->name);
+    return c->core->interrupt(c->cpu, vector, nmi);
+}
+
 const struct accel_ops accel_interp_ops = {
     .name = "interp",
     .description = "squib's instruction interpreter (any host; predecoded threaded code)",
@@ -162,4 +172,5 @@ const struct accel_ops accel_interp_ops = {
     .get_one_reg = interp_get_one_reg,
     .set_one_reg = interp_set_one_reg,
     .set_guest_debug = interp_set_guest_debug,
+    .vcpu_interrupt = interp_vcpu_interrupt,
 };

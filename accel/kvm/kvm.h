@@ -108,6 +108,10 @@ struct kvm_vcpu_state {
     unsigned tgen;
     unsigned tlb_next;
     struct kvm_guest_debug dbg;
+    /* Interrupts queued by kvm_vcpu_interrupt: injected before KVM_RUN
+     * when the guest can take them (kvm_run.c). */
+    int irq_vector; /* -1: none */
+    bool nmi_pending;
 };
 
 /* The register state at an exit: kvm_run's sync area when KVM fills it,
@@ -168,6 +172,7 @@ int kvm_set_regs(struct squib_vcpu *vcpu, enum squib_regset set, const void *buf
 int kvm_get_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value);
 int kvm_set_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t value);
 int kvm_set_guest_debug(struct squib_vcpu *vcpu, const struct squib_guest_debug *dbg);
+int kvm_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi);
 
 #endif /* KVM_X86_HOST */
 #endif

@@ -20,6 +20,7 @@ const struct accel_ops accel_kvm_ops = {
     .get_one_reg = kvm_get_one_reg,
     .set_one_reg = kvm_set_one_reg,
     .set_guest_debug = kvm_set_guest_debug,
+    .vcpu_interrupt = kvm_vcpu_interrupt,
 };
 
 #else /* KVM cannot run anything here: probe() says why, nothing else is reached */

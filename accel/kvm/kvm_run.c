@@ -458,6 +458,48 @@ static void exit_kicked(struct kvm_vcpu_state *c, struct squib_exit *e)
     e->pc = regs ? r.regs.rip : 0;
 }
 
+int kvm_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi)
+{
+    struct kvm_vcpu_state *c = vcpu->priv;
+    if (nmi) {
+        c->nmi_pending = true;
+        return 0;
+    }
+    if (vector > 255)
+        return squib_fail(-EINVAL, "kvm: interrupt vector %u is not 0-255", vector);
+    if (c->irq_vector >= 0)
+        return squib_fail(-EBUSY, "kvm: vector %d is still pending", c->irq_vector);
+    c->irq_vector = (int)vector;
+    return 0;
+}
+
+/* Hands queued interrupts to KVM (api.rst, KVM_INTERRUPT and KVM_NMI, for
+ * VMs without an in-kernel irqchip): an external interrupt only when KVM
+ * says the guest can take one now, else KVM is asked to exit when it can
+ * (request_interrupt_window, KVM_EXIT_IRQ_WINDOW_OPEN). */
+static int inject(struct kvm_vcpu_state *c)
+{
+    if (c->nmi_pending) {
+        if (ioctl(c->fd, KVM_NMI) < 0)
+            return squib_fail(-errno, "kvm: KVM_NMI failed: %s", strerror(errno));
+        c->nmi_pending = false;
+    }
+    if (c->irq_vector < 0) {
+        c->run->request_interrupt_window = 0;
+        return 0;
+    }
+    if (c->run->ready_for_interrupt_injection && c->run->if_flag) {
+        struct kvm_interrupt irq = {.irq = (uint32_t)c->irq_vector};
+        if (ioctl(c->fd, KVM_INTERRUPT, &irq) < 0)
+            return squib_fail(-errno, "kvm: KVM_INTERRUPT failed: %s", strerror(errno));
+        c->irq_vector = -1;
+        c->run->request_interrupt_window = 0;
+    } else {
+        c->run->request_interrupt_window = 1;
+    }
+    return 0;
+}
+
 int kvm_vcpu_run(struct squib_vcpu *vcpu, struct squib_exit *e)
 {
     struct kvm_vcpu_state *c = vcpu->priv;
@@ -489,7 +531,10 @@ int kvm_vcpu_run(struct squib_vcpu *vcpu, struct squib_exit *e)
     }
     for (;;) {
         if (!c->stashed) {
-            int rc = enter(c);
+            int rc = inject(c);
+            if (rc)
+                return rc;
+            rc = enter(c);
             if (rc < 0)
                 return rc;
             if (rc == ENTER_KICKED) {

@@ -89,6 +89,7 @@ int kvm_vcpu_create(struct squib_vcpu *vcpu)
     c->tgen = 1; /* tlb entries start at generation 0: invalid */
     atomic_init(&c->kick, false);
     atomic_init(&c->tid, 0);
+    c->irq_vector = -1;
     c->fd = ioctl(v->vm_fd, KVM_CREATE_VCPU, (unsigned long)vcpu->index);
     if (c->fd < 0) {
         int err = errno;

@@ -75,6 +75,7 @@ static void *x86_create(struct cpu_env *env, int *err)
     cpu->mmu->code_write = code_written;
     cpu->mmu->code_write_opaque = cpu;
     x86_reset(cpu);
+    cpu->irq_vector = -1;
     return cpu;
 }
 
@@ -191,14 +192,65 @@ static bool block_unchanged(struct x86_cpu *cpu, const struct x86_block *b)
 }
 
 /* Deals with the attention word; true if run() must return. */
+bool x86_take_interrupt(struct x86_cpu *cpu)
+{
+    bool shadow = cpu->shadow && cpu->rip == cpu->shadow_rip;
+    cpu->shadow = false; /* the shadow covers one instruction boundary */
+    if (cpu->nmi_pending && !cpu->nmi_blocked && !shadow) {
+        cpu->nmi_pending = false;
+        cpu->nmi_blocked = true; /* until IRET (SDM 6.7.1) */
+        if (x86_raise_external(cpu, 2))
+            cpu->delivered = true;
+        return true;
+    }
+    if (cpu->irq_vector >= 0 && (cpu->rflags & F_IF) && !shadow) {
+        unsigned v = (unsigned)cpu->irq_vector;
+        cpu->irq_vector = -1;
+        if (x86_raise_external(cpu, v))
+            cpu->delivered = true;
+        return true;
+    }
+    return false;
+}
+
+/* Deals with the attention word; true if run() must return. */
 static bool attend(struct x86_cpu *cpu)
 {
     unsigned a = atomic_exchange(&cpu->env->attention, 0);
     if (a & CPU_ATTN_KICK) {
+        if (a & CPU_ATTN_IRQ)
+            atomic_fetch_or(&cpu->env->attention, CPU_ATTN_IRQ);
         exit_simple(cpu, SQUIB_EXIT_INTERRUPTED);
         return true;
     }
+    if (a & CPU_ATTN_IRQ) {
+        if (x86_take_interrupt(cpu)) {
+            if (!cpu->delivered)
+                return true; /* a triple fault: cpu->exit is a SHUTDOWN */
+            cpu->delivered = false;
+        }
+        if (cpu->irq_vector >= 0 || cpu->nmi_pending) /* still waiting (IF=0, shadow) */
+            atomic_fetch_or(&cpu->env->attention, CPU_ATTN_IRQ);
+    }
     return false;
+}
+
+static int x86_interrupt(void *opaque, unsigned vector, bool nmi)
+{
+    struct x86_cpu *cpu = opaque;
+    if (nmi) {
+        cpu->nmi_pending = true;
+    } else {
+        if (vector > 255)
+            return squib_fail(-EINVAL, "x86: interrupt vector %u is not 0-255", vector);
+        if (cpu->irq_vector >= 0)
+            return squib_fail(-EBUSY, "x86: vector %d is still pending; the interrupt "
+                                      "controller must wait for it to be taken",
+                              cpu->irq_vector);
+        cpu->irq_vector = (int)vector;
+    }
+    atomic_fetch_or(&cpu->env->attention, CPU_ATTN_IRQ);
+    return 0;
 }
 
 /* Breakpoints are linear addresses, as the debug registers hold them
@@ -542,4 +594,5 @@ const struct cpu_core_ops x86_core_ops = {
     .get_one_reg = x86_get_one_reg,
     .set_one_reg = x86_set_one_reg,
     .set_guest_debug = x86_set_guest_debug,
+    .interrupt = x86_interrupt,
 };

@@ -229,9 +229,12 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
     return 0;
 }
 
-static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, uint64_t ret_rip)
+static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, bool external,
+                  uint64_t ret_rip)
 {
-    bool has_err = !soft && has_error_code(vec);
+    /* Software and external interrupts push no error code, whatever the
+     * vector (SDM 6.13). */
+    bool has_err = !soft && !external && has_error_code(vec);
     unsigned first = vec;
     for (int depth = 0;; depth++) {
         uint32_t nerr = 0;
@@ -264,10 +267,15 @@ static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, ui
 
 bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft)
 {
-    return raise(cpu, vec, err, soft, cpu->rip);
+    return raise(cpu, vec, err, soft, false, cpu->rip);
 }
 
 bool x86_raise_soft(struct x86_cpu *cpu, unsigned vec, uint64_t next_rip)
 {
-    return raise(cpu, vec, 0, true, next_rip);
+    return raise(cpu, vec, 0, true, false, next_rip);
+}
+
+bool x86_raise_external(struct x86_cpu *cpu, unsigned vec)
+{
+    return raise(cpu, vec, 0, false, true, cpu->rip);
 }

@@ -15,6 +15,13 @@ int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     if (cur_cpl(cpu) != 0)
         return x86_exception(cpu, 13, 0); /* HLT is privileged (SDM Vol. 2, HLT) */
+    /* A pending interrupt wakes the HLT at once: it is delivered with the
+     * return address after the HLT (SDM Vol. 2, HLT). */
+    uint64_t insn = cpu->rip;
+    cpu->rip = cpu->next_rip;
+    if (x86_take_interrupt(cpu))
+        return X86_EXIT;
+    cpu->rip = insn;
     struct squib_exit *e = cpu->exit;
     memset(e, 0, sizeof *e);
     e->kind = SQUIB_EXIT_HLT;
@@ -29,10 +36,17 @@ int x86_op_cli_sti(struct x86_cpu *cpu, const struct x86_insn *i)
     /* Protected mode: CPL <= IOPL, else #GP(0) (VME/PVI are not modelled). */
     if (cur_cpl(cpu) > ((cpu->rflags >> 12) & 3))
         return x86_exception(cpu, 13, 0);
-    if (i->opcode == 0xFA)
+    if (i->opcode == 0xFA) {
         cpu->rflags &= ~(uint64_t)F_IF;
-    else
+    } else {
+        /* STI that sets IF holds interrupts off until after the next
+         * instruction (SDM Vol. 2, STI). */
+        if (!(cpu->rflags & F_IF)) {
+            cpu->shadow = true;
+            cpu->shadow_rip = cpu->next_rip;
+        }
         cpu->rflags |= F_IF;
+    }
     return X86_NEXT;
 }
 

@@ -64,6 +64,7 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
     uint64_t rip, cs, fl;
+    cpu->nmi_blocked = false; /* IRET ends NMI blocking (SDM 6.7.1) */
     if (cpu->mode == X86_MODE_REAL) {
         if (!pop(cpu, i, sz, &rip) || !pop(cpu, i, sz, &cs) || !pop(cpu, i, sz, &fl))
             return X86_EXIT;

@@ -96,7 +96,13 @@ int x86_sys_mov_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
     if (!x86_get_rm(cpu, i, 2, &v))
         return X86_EXIT;
     uint32_t f = load_data_seg(cpu, (int)s, (uint16_t)v);
-    return f ? fault(cpu, f) : X86_NEXT;
+    if (f)
+        return fault(cpu, f);
+    if (s == SEG_SS) { /* MOV SS: no interrupt before the next instruction */
+        cpu->shadow = true;
+        cpu->shadow_rip = cpu->next_rip;
+    }
+    return X86_NEXT;
 }
 
 /* 07/17/1F POP ES/SS/DS; 0F A1/A9 POP FS/GS */
@@ -111,6 +117,10 @@ int x86_sys_pop_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
     if (f) {
         cpu->r[RSP] = sp;
         return fault(cpu, f);
+    }
+    if (s == SEG_SS) {
+        cpu->shadow = true;
+        cpu->shadow_rip = cpu->next_rip;
     }
     return X86_NEXT;
 }

@@ -124,6 +124,15 @@ struct x86_cpu {
     bool delivered;
     bool implicit_supervisor; /* exception.c is making a supervisor access */
 
+    /* Interrupts from the platform (squib_vcpu_interrupt): one external
+     * vector (-1: none) and the NMI line; an NMI blocks NMIs until IRET;
+     * STI/MOV SS/POP SS hold interrupts off for one instruction (the shadow,
+     * at shadow_rip). */
+    int irq_vector;
+    bool nmi_pending, nmi_blocked;
+    bool shadow;
+    uint64_t shadow_rip;
+
     struct squib_guest_debug debug;
     bool bp_skip; /* resume past the breakpoint just reported */
     bool step_pending; /* single-step stop owed after a write exit */
@@ -148,6 +157,12 @@ bool x86_raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft);
 /* A software interrupt (INT n, INT3, INTO) returning to next_rip; faults
  * while delivering it return to the instruction at cpu->rip. */
 bool x86_raise_soft(struct x86_cpu *cpu, unsigned vec, uint64_t next_rip);
+/* An external interrupt or NMI (no error code), returning to cpu->rip. */
+bool x86_raise_external(struct x86_cpu *cpu, unsigned vec);
+/* core.c: delivers a pending NMI or external interrupt if the CPU accepts
+ * one now (NMI not blocked; IF set and no STI/MOV SS shadow); true if one
+ * was delivered (or delivery ended in a triple fault: cpu->exit). */
+bool x86_take_interrupt(struct x86_cpu *cpu);
 /* sys_int.c: raises exception `vec` from an instruction handler (the
  * faulting instruction at cpu->rip); returns X86_EXIT, with cpu->delivered
  * set when the guest's handler runs next. */

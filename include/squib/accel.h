@@ -65,6 +65,13 @@ enum squib_arch squib_vm_arch(const struct squib_vm *vm);
 int squib_vm_map_ram(struct squib_vm *vm, uint64_t gpa, uint64_t size, void *host,
                      unsigned flags);
 
+/* Injects external interrupt `vector` (x86: 0-255, taken when RFLAGS.IF
+ * allows, like KVM_INTERRUPT with a user-space interrupt controller) or,
+ * with nmi, an NMI.  Call between runs on the vCPU's thread (from another
+ * thread, inject then squib_vcpu_kick).  A HLT with the interrupt pending
+ * wakes at once.  -EBUSY while an earlier vector has not been taken. */
+int squib_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi);
+
 /* Drives interrupt line `irq` of the VM's interrupt controller. */
 int squib_vm_set_irq_line(struct squib_vm *vm, unsigned irq, bool level);
 
