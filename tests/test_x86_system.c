@@ -180,3 +180,78 @@ Test(x86_system, no_idt_means_a_triple_fault)
     cr_assert_eq(ex.kind, SQUIB_EXIT_SHUTDOWN);
     cr_assert_eq(ex.shutdown.reason, SQUIB_SHUTDOWN_TRIPLE_FAULT);
 }
+
+Test(x86_system, tf_single_steps_into_the_db_handler)
+{
+    /* IVT[1] = 0:0x2000: inc bx; iret.  TF set by POPF traps after every
+     * instruction from the next one on (SDM Vol. 3, 18.3.1.4), including
+     * the POPF that clears it again and an OUT that exits to the VMM. */
+    ram[4] = 0x00;
+    ram[5] = 0x20;
+    static const uint8_t handler[] = {0x43, 0xCF};
+    memcpy(ram + 0x2000, handler, sizeof handler);
+    static const uint8_t code[] = {
+        0x9C,             /* 1000 pushf */
+        0x58,             /* 1001 pop ax */
+        0x80, 0xCC, 0x01, /* 1002 or ah, 1 (TF) */
+        0x50,             /* 1005 push ax */
+        0x9D,             /* 1006 popf: TF from here on */
+        0x90,             /* 1007 nop             trap 1 */
+        0x90,             /* 1008 nop             trap 2 */
+        0xE6, 0x80,       /* 1009 out 0x80, al    trap 3 (on the next run) */
+        0x9C,             /* 100b pushf           trap 4 */
+        0x58,             /* 100c pop ax          trap 5 */
+        0x80, 0xE4, 0xFE, /* 100d and ah, 0xfe    trap 6 */
+        0x50,             /* 1010 push ax         trap 7 */
+        0x9D,             /* 1011 popf            trap 8 (TF was set when it began) */
+        0xE6, 0x81,       /* 1012 out 0x81, al */
+    };
+    memcpy(ram + 0x1000, code, sizeof code);
+    struct squib_x86_sregs s = sregs();
+    s.cs.selector = 0;
+    s.cs.base = 0;
+    s.idt = (struct squib_x86_dtable){0, 0x3ff};
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s);
+    struct squib_x86_regs g = {.rip = 0x1000, .rsp = 0x8000, .rflags = 2};
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO);
+    cr_assert_eq(ex.pio.port, 0x80);
+    cr_assert_eq(regs().rbx, 2);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
+    cr_assert_eq(ex.pio.port, 0x81);
+    cr_assert_eq(regs().rbx, 8);
+    cr_assert_eq(regs().rflags & 0x100, 0);
+}
+
+Test(x86_system, dr0_execution_breakpoint_faults_once_with_rf)
+{
+    /* Long mode at CPL0: DR0 = the second NOP, DR7.L0; the #DB handler
+     * counts and returns with RF set in the frame, so the NOP then runs. */
+    long_mode_at_cpl3();
+    struct squib_x86_sregs s = sregs();
+    s.cs.dpl = 0;
+    s.cs.selector = 0x08;
+    s.ss.dpl = s.ds.dpl = s.es.dpl = 0;
+    s.ss.selector = 0x10;
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s);
+    gate(1, 0x120000, 0);
+    static const uint8_t handler[] = {0x48, 0xFF, 0xC3, /* inc rbx */ 0x48, 0xCF /* iretq */};
+    memcpy(ram + 0x120000, handler, sizeof handler);
+    static const uint8_t code[] = {
+        0x48, 0xB8, 0x05, 0x10, 0x10, 0, 0, 0, 0, 0, /* 100000 mov rax, 0x101005 */
+        0x0F, 0x23, 0xC0,                            /* 10000a mov dr0, rax */
+        0xB8, 0x01, 0, 0, 0,                         /* 10000d mov eax, 1 */
+        0x0F, 0x23, 0xF8,                            /* 100012 mov dr7, rax */
+        0xEB, 0x00,                                  /* 100015 jmp 100017 (a new block) */
+        0xE9, 0xE9, 0x0F, 0, 0,                      /* 100017 jmp 101005 */
+    };
+    memcpy(ram + 0x100000, code, sizeof code);
+    static const uint8_t target[] = {0x90, 0x90, 0xE6, 0x80}; /* 101005: nop; nop; out 0x80, al */
+    memcpy(ram + 0x101005, target, sizeof target);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
+    cr_assert_eq(regs().rbx, 1, "one #DB, then RF lets the instruction run");
+    cr_assert_eq(ex.pc, 0x101007);
+}

@@ -253,6 +253,30 @@ static int x86_interrupt(void *opaque, unsigned vector, bool nmi)
     return 0;
 }
 
+/* The guest's own execution breakpoints (DR0-DR3 with DR7 R/W = 00 and
+ * L or G set, SDM Vol. 3, 18.2.4): the mask of those matching the linear
+ * address of the next instruction. */
+static unsigned guest_exec_bp(const struct x86_cpu *cpu, uint64_t lin)
+{
+    uint64_t dr7 = cpu->dr[7];
+    unsigned hit = 0;
+    for (unsigned n = 0; n < 4; n++)
+        if ((dr7 >> (2 * n)) & 3 && ((dr7 >> (16 + 4 * n)) & 3) == 0 && cpu->dr[n] == lin)
+            hit |= 1u << n;
+    return hit;
+}
+
+static bool guest_exec_bps_enabled(const struct x86_cpu *cpu)
+{
+    uint64_t dr7 = cpu->dr[7];
+    for (unsigned n = 0; n < 4; n++)
+        if ((dr7 >> (2 * n)) & 3 && ((dr7 >> (16 + 4 * n)) & 3) == 0)
+            return true;
+    return false;
+}
+
+#define F_RF (1u << 16)
+
 /* Breakpoints are linear addresses, as the debug registers hold them
  * (SDM Vol. 3, 18.2.4). */
 static bool bp_hit(const struct x86_cpu *cpu)
@@ -289,6 +313,12 @@ static void x86_run(void *opaque, struct squib_exit *e)
     cpu->rcache_pos = 0;
     cpu->write_exit = false;
     bool debugging = cpu->debug.enable;
+    if (cpu->tf_trap_pending) {
+        cpu->tf_trap_pending = false;
+        cpu->dr[6] |= 1u << 14; /* DR6.BS */
+        if (!x86_raise(cpu, 1, 0, false))
+            return;
+    }
     if (cpu->step_pending) {
         /* The instruction that made a write exit completed before it; its
          * single-step stop comes now (as the hardware's #DB after OUT). */
@@ -314,6 +344,29 @@ static void x86_run(void *opaque, struct squib_exit *e)
         uint64_t pc = cpu->seg[SEG_CS].base + cpu->rip;
         if (cpu->mode != X86_MODE_LONG64)
             pc &= 0xffffffffULL;
+        /* One instruction at a time while the guest single-steps itself
+         * (TF) or has execution breakpoints armed, as under guest debug. */
+        bool guest_tf = cpu->rflags & F_TF;
+        bool slow = debugging || guest_tf || (cpu->dr[7] & 0xff && guest_exec_bps_enabled(cpu));
+        if (slow && !(cpu->rflags & F_RF)) {
+            unsigned hit = guest_exec_bp(cpu, pc);
+            if (hit) {
+                /* An instruction breakpoint is a fault (SDM 18.3.1.1): DR6.Bn,
+                 * and RF in the pushed RFLAGS so IRET resumes past it. */
+                cpu->dr[6] = (cpu->dr[6] & ~0xfULL) | hit;
+                if (debugging) {
+                    exit_simple(cpu, SQUIB_EXIT_DEBUG);
+                    e->debug.reason = SQUIB_DEBUG_BREAKPOINT;
+                    e->debug.addr = pc;
+                    cpu->rflags |= F_RF;
+                    return;
+                }
+                cpu->rflags |= F_RF;
+                if (!x86_raise(cpu, 1, 0, false))
+                    return;
+                continue;
+            }
+        }
         struct x86_block *b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
         if (b && b->checked_gen != cpu->run_gen) {
             /* First use in this run: the VMM may have rewritten the code. */
@@ -331,7 +384,7 @@ static void x86_run(void *opaque, struct squib_exit *e)
             }
             return;
         }
-        const struct x86_insn *i = b->insn, *end = b->insn + (debugging ? 1 : b->n);
+        const struct x86_insn *i = b->insn, *end = b->insn + (slow ? 1 : b->n);
         for (;;) {
             /* IP wraps at the code segment's size (mode may change mid-run). */
             cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
@@ -340,6 +393,7 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 cpu->rip = cpu->next_rip;
                 x86_commit(cpu);
                 cpu->insns++;
+                cpu->rflags &= ~(uint64_t)F_RF; /* RF lasts one instruction */
                 if (++i == end ||
                     atomic_load_explicit(&cpu->env->attention, memory_order_relaxed))
                     break;
@@ -348,6 +402,8 @@ static void x86_run(void *opaque, struct squib_exit *e)
             if (r == X86_BRANCH) {
                 x86_commit(cpu);
                 cpu->insns++;
+                if (!(i->opcode == 0xCF && !i->map)) /* IRET may have set RF on purpose */
+                    cpu->rflags &= ~(uint64_t)F_RF;
                 break;
             }
             if (r == X86_EXIT) {
@@ -366,14 +422,23 @@ static void x86_run(void *opaque, struct squib_exit *e)
             x86_commit(cpu);
             cpu->insns++;
             /* A completed write owes its single-step stop; HLT does not (KVM
-             * reports the HLT alone). */
+             * reports the HLT alone).  The guest's own TF trap comes on the
+             * next run too. */
             cpu->step_pending = debugging && e->kind != SQUIB_EXIT_HLT;
+            cpu->tf_trap_pending = guest_tf && !debugging && e->kind != SQUIB_EXIT_HLT;
             return;
         }
         if (debugging && cpu->debug.single_step) {
             exit_simple(cpu, SQUIB_EXIT_DEBUG);
             e->debug.reason = SQUIB_DEBUG_SINGLE_STEP;
             return;
+        }
+        if (guest_tf && !debugging) {
+            /* The single-step trap after the instruction (SDM 18.3.1.4):
+             * DR6.BS, delivered with the address of the next instruction. */
+            cpu->dr[6] |= 1u << 14;
+            if (!x86_raise(cpu, 1, 0, false))
+                return;
         }
     }
 }

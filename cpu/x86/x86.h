@@ -136,6 +136,7 @@ struct x86_cpu {
     struct squib_guest_debug debug;
     bool bp_skip; /* resume past the breakpoint just reported */
     bool step_pending; /* single-step stop owed after a write exit */
+    bool tf_trap_pending; /* the guest's TF trap, owed after a write exit */
     uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
     uint64_t insns; /* retired instructions (statistics) */
     uint64_t run_gen; /* counts run() calls, for x86_block.checked_gen */
