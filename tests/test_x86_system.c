@@ -255,3 +255,39 @@ Test(x86_system, dr0_execution_breakpoint_faults_once_with_rf)
     cr_assert_eq(regs().rbx, 1, "one #DB, then RF lets the instruction run");
     cr_assert_eq(ex.pc, 0x101007);
 }
+
+Test(x86_system, segment_limit_violations_fault)
+{
+    /* Real mode: a word at offset 0xFFFF runs past the 64 KiB limit: #GP
+     * (through IVT[13]); through SS, #SS (IVT[12]) (SDM Vol. 3, 20.1.4). */
+    uint16_t gp[2] = {0x2000, 0}, ss[2] = {0x2010, 0};
+    memcpy(ram + 13 * 4, gp, 4);
+    memcpy(ram + 12 * 4, ss, 4);
+    static const uint8_t gp_h[] = {0xE6, 0x8D, 0xF4}; /* out 0x8d, al; hlt */
+    static const uint8_t ss_h[] = {0xE6, 0x8C, 0xF4}; /* out 0x8c, al; hlt */
+    memcpy(ram + 0x2000, gp_h, sizeof gp_h);
+    memcpy(ram + 0x2010, ss_h, sizeof ss_h);
+    static const uint8_t code[] = {
+        0xA1, 0xFF, 0xFF, /* 1000 mov ax, [0xffff] */
+    };
+    memcpy(ram + 0x1000, code, sizeof code);
+    struct squib_x86_sregs s = sregs();
+    s.cs.selector = 0;
+    s.cs.base = 0;
+    s.idt = (struct squib_x86_dtable){0, 0x3ff};
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s);
+    struct squib_x86_regs g = {.rip = 0x1000, .rsp = 0x8000, .rflags = 2};
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
+    cr_assert_eq(ex.pio.port, 0x8d);
+    cr_assert_eq(get64(0x8000 - 6) & 0xffff, 0x1000, "the fault points at the MOV");
+    /* mov [bp+0xffff], ax: BP-based, so SS */
+    static const uint8_t code2[] = {0x89, 0x86, 0xFF, 0xFF}; /* 1000 mov [bp+0xffff], ax */
+    memcpy(ram + 0x1000, code2, sizeof code2);
+    g = (struct squib_x86_regs){.rip = 0x1000, .rsp = 0x8000, .rflags = 2};
+    squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_GPR, &g, sizeof g);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO);
+    cr_assert_eq(ex.pio.port, 0x8c);
+}

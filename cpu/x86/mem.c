@@ -20,6 +20,38 @@ static uint64_t linear(const struct x86_cpu *cpu, int seg, uint64_t off)
     return a;
 }
 
+/* Segment checks outside 64-bit mode (SDM Vol. 3, 5.3 and 5.4): the
+ * segment must be usable, readable (code) or writable (data) as asked, and
+ * every byte within the limit (expand-down data segments: above it).  On a
+ * violation raises #SS(0) for SS, else #GP(0), and returns false. */
+static bool seg_ok(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size, bool write)
+{
+    if (cpu->mode == X86_MODE_LONG64)
+        return true; /* only canonical checks there, on the linear address */
+    const struct x86_segment *s = &cpu->seg[seg];
+    unsigned type = s->attr & 0xf;
+    bool ok = true;
+    if (cpu->mode != X86_MODE_REAL) {
+        if (!(s->attr & 0x80) || !(s->attr & 0x10))
+            ok = false; /* null or unusable */
+        else if (type & 8)
+            ok = !write && (type & 2); /* code: readable, never writable */
+        else if (write)
+            ok = type & 2;
+    }
+    uint64_t last = off + size - 1;
+    if (ok && !(type & 8) && (type & 4)) { /* expand-down: (limit, top] */
+        uint64_t top = (s->attr & (1u << 14)) ? 0xffffffffULL : 0xffffULL;
+        ok = off > s->limit && last <= top;
+    } else if (ok) {
+        ok = last <= s->limit && last >= off;
+    }
+    if (ok)
+        return true;
+    x86_exception(cpu, seg == SEG_SS ? 12 : 13, 0);
+    return false;
+}
+
 /* A fresh exit record of `kind` for the current instruction. */
 static struct squib_exit *new_exit(struct x86_cpu *cpu, enum squib_exit_kind kind)
 {
@@ -116,6 +148,8 @@ fault:
 bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                   unsigned size, uint64_t *val)
 {
+    if (!seg_ok(cpu, seg, off, size, false))
+        return false;
     uint64_t a = linear(cpu, seg, off), v = 0, pa;
     int r = access(cpu, a, size, false, &v, &pa);
     if (r == ACC_RAM) {
@@ -139,6 +173,8 @@ bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64
 bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                    unsigned size, uint64_t val)
 {
+    if (!seg_ok(cpu, seg, off, size, true))
+        return false;
     uint64_t a = linear(cpu, seg, off), pa;
     int r = access(cpu, a, size, true, &val, &pa);
     if (r == ACC_RAM)
