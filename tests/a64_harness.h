@@ -91,6 +91,72 @@ static inline void go_hvc(void)
     go_expect(SQUIB_EXIT_HYPERCALL);
 }
 
+/* ---- exceptions: a vector table of HVC #0 at VEC ------------------------ */
+
+#define VEC 0x403f0000ULL /* VBAR_EL1 after vectors_install() */
+#define SYSREG(op0, op1, crn, crm, op2) SQUIB_REG_ARM64_SYS(op0, op1, crn, crm, op2)
+#define ESR_EL1 SYSREG(3, 0, 5, 2, 0)
+#define FAR_EL1 SYSREG(3, 0, 6, 0, 0)
+#define VBAR_EL1 SYSREG(3, 0, 12, 0, 0)
+
+static inline uint64_t sysreg_get(uint64_t id)
+{
+    uint64_t v = 0;
+    cr_assert_eq(squib_vcpu_get_one_reg(vcpu, id, &v), 0, "%s", squib_errmsg());
+    return v;
+}
+
+static inline void sysreg_set(uint64_t id, uint64_t v)
+{
+    cr_assert_eq(squib_vcpu_set_one_reg(vcpu, id, v), 0, "%s", squib_errmsg());
+}
+
+/* Each of the 16 vector entries is HVC #0, so taking an exception ends the
+ * run with a HYPERCALL exit at VEC + the entry's offset. */
+static inline void vectors_install(void)
+{
+    for (unsigned k = 0; k < 16; k++)
+        memcpy(host(VEC + 0x80 * k), &(uint32_t){HVC0}, 4);
+    sysreg_set(VBAR_EL1, VEC);
+}
+
+/* Runs until the exception arrives at VEC + `offset` (0x000 current EL
+ * SP0, 0x200 current EL SPx, 0x400 lower EL) and checks EC and ELR; returns
+ * ESR_EL1. */
+static inline uint64_t expect_exception(unsigned offset, unsigned ec, uint64_t elr)
+{
+    go_expect(SQUIB_EXIT_HYPERCALL);
+    uint64_t esr = sysreg_get(ESR_EL1);
+    cr_assert_eq(ex.pc, VEC + offset, "vector 0x%llx, want +0x%x (ESR 0x%llx)",
+                 (unsigned long long)ex.pc, offset, (unsigned long long)esr);
+    cr_assert_eq(esr >> 26, ec, "EC 0x%llx, want 0x%x (ESR 0x%llx)",
+                 (unsigned long long)(esr >> 26), ec, (unsigned long long)esr);
+    cr_assert(esr & (1u << 25), "IL");
+    cr_assert_eq(R.elr_el1, elr, "ELR 0x%llx, want 0x%llx", (unsigned long long)R.elr_el1,
+                 (unsigned long long)elr);
+    cr_assert_eq(R.pstate & 0x3df, 0x3c5, "EL1h with DAIF masked: pstate 0x%llx",
+                 (unsigned long long)R.pstate);
+    return esr;
+}
+
+/* An UNDEFINED instruction at `pc` taken from EL1 with SP_EL1. */
+static inline void expect_undefined(uint64_t pc)
+{
+    uint64_t esr = expect_exception(0x200, 0x00, pc);
+    cr_assert_eq(esr & 0x1ffffff, 0);
+}
+
+/* A Data Abort with this DFSC and FAR from the current EL (SPx). */
+static inline void expect_dabort(uint64_t pc, unsigned dfsc, uint64_t far, bool wnr)
+{
+    uint64_t esr = expect_exception(0x200, 0x25, pc);
+    cr_assert_eq(esr & 0x3f, dfsc, "DFSC 0x%llx, want 0x%x", (unsigned long long)(esr & 0x3f),
+                 dfsc);
+    cr_assert_eq((esr >> 6) & 1, wnr, "WnR");
+    cr_assert_eq(sysreg_get(FAR_EL1), far, "FAR 0x%llx, want 0x%llx",
+                 (unsigned long long)sysreg_get(FAR_EL1), (unsigned long long)far);
+}
+
 #define X(n, v) cr_assert_eq(R.x[n], (uint64_t)(v), "x%d = 0x%llx, want 0x%llx", n, \
                              (unsigned long long)R.x[n], (unsigned long long)(v))
 

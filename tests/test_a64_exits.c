@@ -76,7 +76,7 @@ Test(a64_exits, mmio_loads_and_stores)
     load(code, N(code));
     R.x[1] = UART;
     R.x[5] = 0x1122334455667788ULL;
-    R.x[6] = 0x100;
+    R.x[6] = 0x105; /* x1 + x6 8-byte aligned: device memory faults unaligned accesses */
 
     mmio_expect(CODE, UART, 1, false);
     X(0, 0); /* not written until the next run */
@@ -102,10 +102,10 @@ Test(a64_exits, mmio_loads_and_stores)
     mmio_expect(CODE + 24, UART + 18, 1, true);
     cr_assert_eq(ex.mmio.data, 0x88);
     X(1, UART + 18);
-    mmio_expect(CODE + 28, UART + 19 + 0x100, 8, true);
+    mmio_expect(CODE + 28, UART + 19 + 0x105, 8, true);
     cr_assert_eq(ex.mmio.data, 0x1122334455667788ULL);
     X(1, UART + 19);
-    mmio_expect(CODE + 32, UART + 19 + 0x100, 8, false);
+    mmio_expect(CODE + 32, UART + 19 + 0x105, 8, false);
     ex.mmio.data = 42;
     go_hvc();
     X(7, 42);
@@ -276,22 +276,36 @@ Test(a64_exits, unimplemented_and_undefined_instructions)
     cr_assert_eq(ex.internal.insn_len, 4);
     static const uint8_t bytes[4] = {0x00, 0x00, 0x00, 0x5c};
     cr_assert_eq(memcmp(ex.internal.insn, bytes, 4), 0);
-    error_at(CODE + 4, "undefined instruction");
-    error_at(CODE + 8, "SVC #0x42");
-    error_at(CODE + 12, "BRK #0x7");
-    error_at(CODE + 16, "undefined instruction");
+    /* UDF, SVC, BRK and unallocated encodings take exceptions to EL1
+     * (test_a64_exceptions.c checks the syndromes). */
+    vectors_install();
+    R.pc = CODE + 4;
+    expect_undefined(CODE + 4);
+    R.pc = CODE + 8;
+    R.pstate = 0x3c5;
+    cr_assert_eq(expect_exception(0x200, 0x15, CODE + 12) & 0xffff, 0x42);
+    R.pc = CODE + 12;
+    R.pstate = 0x3c5;
+    cr_assert_eq(expect_exception(0x200, 0x3c, CODE + 12) & 0xffff, 7);
+    R.pc = CODE + 16;
+    R.pstate = 0x3c5;
+    expect_undefined(CODE + 16);
     error_at(CODE + 20, "Scalar floating-point and Advanced SIMD");
     error_at(CODE + 24, "not implemented yet: LDR, STR, LDUR, STUR (SIMD&FP)");
     error_at(CODE + 28, "system register not implemented yet: MRS S3_0_C0_C4_0");
-    error_at(CODE + 32, "undefined instruction");
-    cr_assert_eq(ex.internal.insn_len, 4);
+    R.pc = CODE + 32;
+    expect_undefined(CODE + 32);
 }
 
 Test(a64_exits, fetch_errors)
 {
     error_at(UART, "not RAM");
     cr_assert(strstr(ex.internal.message, "0x9000000"), "%s", ex.internal.message);
-    error_at(CODE + 2, "alignment");
+    /* A misaligned pc is a PC alignment fault (EC 0x22, FAR = the pc). */
+    vectors_install();
+    R.pc = CODE + 2;
+    expect_exception(0x200, 0x22, CODE + 2);
+    cr_assert_eq(sysreg_get(FAR_EL1), CODE + 2);
 }
 
 /* A word already executed is overwritten by the guest, then run again. */

@@ -9,9 +9,10 @@
  *
  * All of them must be aligned to their (total) size whatever the memory
  * type (B2, "Alignment support", without FEAT_LSE2): a misaligned one is an
- * Alignment fault, an INTERNAL_ERROR until exceptions are delivered; so is
- * an atomic access to non-RAM (MMIO, or read-only memory): a device cannot
- * take part in a read-modify-write.
+ * Alignment fault (Data Abort, DFSC 0x21, WnR 0: the read comes first).
+ * Translation faults are Data Aborts with WnR 1 (the access is probed for
+ * writing).  An atomic access to non-RAM (MMIO, or read-only memory) is an
+ * INTERNAL_ERROR: a device cannot take part in a read-modify-write.
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -30,15 +31,18 @@ static const char *const at_names[] = {"LDADD", "LDCLR", "LDEOR", "LDSET", "LDSM
 static uint8_t *atomic_ptr(struct a64_cpu *c, const struct a64_insn *i, unsigned op,
                            uint64_t addr, unsigned size, int *ret)
 {
+    if (i->n == A64_SP && a64_sp_misaligned(c)) {
+        *ret = a64_sp_fault(c, i);
+        return NULL;
+    }
     if (addr & (size - 1)) {
-        *ret = a64_fail(c, i,
-                        "%s at 0x%llx is not aligned to %u bytes: alignment fault; exception "
-                        "delivery lands with the A64 core issue",
-                        at_names[op], (unsigned long long)addr, size);
+        *ret = a64_data_abort(c, i, addr, false, A64_FSC_ALIGN);
         return NULL;
     }
     uint8_t *p = mmu_ptr(c->mmu, addr, true);
-    if (!p)
+    if (!p && c->mmu->miss_fault)
+        *ret = a64_data_abort(c, i, addr, true, -1);
+    else if (!p)
         *ret = a64_fail(c, i,
                         "%s at 0x%llx touches non-RAM or read-only memory: atomic accesses "
                         "to MMIO are not supported",

@@ -83,16 +83,10 @@ int a64_fail_insn(struct a64_cpu *c, const struct a64_insn *i, uint32_t word, co
     return r;
 }
 
+/* An UNDEFINED instruction: EC 0x00, "Unknown reason" (D17.2.37). */
 int a64_undefined(struct a64_cpu *c, const struct a64_insn *i)
 {
-    return a64_fail(c, i, "undefined instruction at EL%u; exception delivery lands with the "
-                          "A64 core issue",
-                    c->el);
-}
-
-int a64_no_exception_yet(struct a64_cpu *c, const struct a64_insn *i, const char *what)
-{
-    return a64_fail(c, i, "%s: taking exceptions to EL1 lands with the A64 core issue", what);
+    return a64_exception_at(c, i, A64_EC_UNKNOWN, 0);
 }
 
 static int debug_exit(struct a64_cpu *c, enum squib_debug_reason why)
@@ -157,18 +151,29 @@ static void drop_all_blocks(struct a64_cpu *c)
 static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
 {
     uint64_t pc = c->pc;
-    if (pc & 3) {
-        squib_exit_internal_error(c->exit, pc, NULL, 0,
-                                  "PC alignment fault at 0x%llx; exception delivery lands with "
-                                  "the A64 core issue",
-                                  (unsigned long long)pc);
+    if (pc & 3) { /* PC alignment fault (D1.10.5): ELR = FAR = the pc */
+        a64_exception(c, pc, A64_EC_PC_ALIGN, 0, true, pc);
+        c->fetch_exc = true;
         return NULL;
     }
-    const uint8_t *code = mmu_ptr(c->mmu, pc, false);
+    const uint8_t *code = mmu_fetch_ptr(c->mmu, pc);
+    if (!code && c->mmu->miss_fault) { /* Instruction Abort: IFSC from the walk */
+        if (c->fault_fsc == A64_FSC_UNSUPPORTED) {
+            squib_exit_internal_error(c->exit, pc, NULL, 0,
+                                      "stage 1 translation: the 16 KiB and 64 KiB granules are "
+                                      "not implemented (TCR_EL1.TG0/TG1)");
+            return NULL;
+        }
+        a64_exception(c, pc, c->el ? A64_EC_IABT_CUR : A64_EC_IABT_LOW, c->fault_fsc, true, pc);
+        c->fetch_exc = true;
+        return NULL;
+    }
     if (!code) {
         squib_exit_internal_error(c->exit, pc, NULL, 0,
-                                  "instruction fetch from 0x%llx, which is not RAM",
-                                  (unsigned long long)pc);
+                                  "instruction fetch from 0x%llx (physical 0x%llx), which is "
+                                  "not RAM",
+                                  (unsigned long long)pc,
+                                  (unsigned long long)c->mmu->miss_paddr);
         return NULL;
     }
     unsigned max = (key2 & A64_KEY_STEP) ? 1 : A64_BLOCK_MAX;
@@ -211,12 +216,18 @@ static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
     return b;
 }
 
-/* Is block `b` still what guest memory holds?  (Checked once per run.) */
+/* Is block `b` still what guest memory holds?  Checked on a block's first
+ * use in a run, and after every translation change (a64_mmu_changed bumps
+ * c->gen): the words are fetched through the current mapping, with its
+ * execute permission, and the physical page they now come from is watched
+ * for writes.  So TLBI or a TTBR switch re-checks blocks instead of
+ * dropping them (as cpu/x86/core.c's checked_gen). */
 static bool block_current(struct a64_cpu *c, struct a64_block *b)
 {
-    const uint8_t *code = mmu_ptr(c->mmu, b->hdr.pc, false);
+    const uint8_t *code = mmu_fetch_ptr(c->mmu, b->hdr.pc);
     if (!code || memcmp(code, a64_block_words(b), 4u * b->count) != 0)
         return false;
+    mmu_watch_code(c->mmu, b->hdr.pc);
     b->gen = c->gen;
     return true;
 }
@@ -227,7 +238,7 @@ static inline const struct a64_block *block_at_pc(struct a64_cpu *c, uint64_t ke
     if (b) {
         if (b->gen == c->gen || block_current(c, b))
             return b;
-        drop_all_blocks(c); /* the VMM rewrote guest code behind our back */
+        b->hdr.key2 = ~0ULL; /* stale (rewritten or remapped): never found again */
     }
     return translate(c, key2);
 }
@@ -261,9 +272,14 @@ static int run_blocks(struct a64_cpu *c)
             if (r != A64_NEXT)
                 return r;
         }
-        const struct a64_block *b = block_at_pc(c, 0);
-        if (!b)
+        const struct a64_block *b = block_at_pc(c, c->key_mode);
+        if (!b) {
+            if (c->fetch_exc) { /* an exception was taken instead: go on at the vector */
+                c->fetch_exc = false;
+                continue;
+            }
             return A64_EXIT;
+        }
         c->blk = b;
         const struct a64_insn *i = b->insn;
         int r;
@@ -301,9 +317,16 @@ static int run_debug(struct a64_cpu *c)
             return debug_exit(c, SQUIB_DEBUG_BREAKPOINT);
         }
         c->bp_skip = false;
-        const struct a64_block *b = block_at_pc(c, A64_KEY_STEP);
-        if (!b)
+        const struct a64_block *b = block_at_pc(c, A64_KEY_STEP | c->key_mode);
+        if (!b) {
+            if (c->fetch_exc) {
+                c->fetch_exc = false;
+                if (c->dbg.single_step)
+                    return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+                continue;
+            }
             return A64_EXIT;
+        }
         c->blk = b;
         const struct a64_insn *i = b->insn;
         int r;
@@ -390,6 +413,7 @@ static void *a64_create(struct cpu_env *env, int *err)
     c->mmu->code_write = code_written;
     c->mmu->code_write_opaque = c;
     a64_regs_reset(c);
+    a64_mmu_changed(c);
     return c;
 }
 
@@ -401,6 +425,10 @@ static void a64_destroy(void *cpu)
     if (c->mmu->code_write_opaque == c) {
         c->mmu->code_write = NULL;
         c->mmu->code_write_opaque = NULL;
+    }
+    if (c->mmu->translate_opaque == c) {
+        c->mmu->translate = NULL;
+        c->mmu->translate_opaque = NULL;
     }
     dcache_free(&c->dc);
     free(c);

@@ -72,6 +72,7 @@ static inline const uint32_t *a64_block_words(const struct a64_block *b)
 
 /* dcache key2 bits: what the decoding depends on. */
 #define A64_KEY_STEP 1u /* one instruction per block (guest debug) */
+#define A64_KEY_EL0 2u  /* decoded for EL0 (execute permission differs by EL) */
 
 /* What an exit left for the next run to complete (cpu.h's cpu_pending, with
  * the arm64 details).  Completion writes the destination register, performs
@@ -98,8 +99,13 @@ struct a64_pending {
     uint64_t wbval;
 };
 
-/* System registers the core stores (a64_regs.c keeps the table). */
+/* System registers the core stores (a64_regs.c keeps the table).  The
+ * first rows have fixed indices into c->sys[] for the core's own use. */
 #define A64_SYS_MAX 48
+enum {
+    A64_SYS_SCTLR, A64_SYS_TTBR0, A64_SYS_TTBR1, A64_SYS_TCR, A64_SYS_MAIR,
+    A64_SYS_ESR, A64_SYS_FAR, A64_SYS_PAR, A64_SYS_VBAR,
+};
 
 struct a64_cpu {
     uint64_t x[A64_NREGS];
@@ -119,6 +125,14 @@ struct a64_cpu {
     uint64_t sp_el0, sp_el1; /* banked stack pointers; the live one is x[A64_SP] */
     uint64_t elr_el1, spsr_el1;
     uint64_t sys[A64_SYS_MAX]; /* stored system registers, see a64_regs.c */
+    /* Translation state (a64_mmu.c): the privilege the walker checks
+     * (EL0 at EL0, and for LDTR/STTR), what the last walk found, and the
+     * decode-cache key bits of the current mode. */
+    bool acc_el0;
+    bool walk_device; /* the last successful walk ended in Device memory */
+    uint8_t fault_fsc; /* DFSC/IFSC of the last failed walk (A64_FSC_*) */
+    uint32_t key_mode; /* A64_KEY_EL0 at EL0 */
+    bool fetch_exc;    /* translate() took an exception instead of a block */
     struct squib_arm64_fp fp;  /* V0-V31, FPSR, FPCR: stored only for now */
 
     struct cpu_env *env;
@@ -230,6 +244,60 @@ static inline bool a64_cond(const struct a64_cpu *c, unsigned cond)
     return (a64_cond_table[cond] >> (c->nzcv >> 28)) & 1;
 }
 
+/* ---- exceptions (a64_except.c) ------------------------------------------ */
+
+/* Exception classes (Arm ARM D17.2.37, "ESR_EL1"). */
+enum {
+    A64_EC_UNKNOWN = 0x00, A64_EC_WFX = 0x01, A64_EC_ILLEGAL = 0x0e, A64_EC_SVC = 0x15,
+    A64_EC_SYSREG = 0x18, A64_EC_IABT_LOW = 0x20, A64_EC_IABT_CUR = 0x21,
+    A64_EC_PC_ALIGN = 0x22, A64_EC_DABT_LOW = 0x24, A64_EC_DABT_CUR = 0x25,
+    A64_EC_SP_ALIGN = 0x26, A64_EC_BRK = 0x3c,
+};
+/* Fault status codes (DFSC/IFSC), the level added where there is one. */
+enum {
+    A64_FSC_ADDR_SIZE = 0x00, A64_FSC_TRANS = 0x04, A64_FSC_ACCESS = 0x08,
+    A64_FSC_PERM = 0x0c, A64_FSC_EXT_WALK = 0x14, A64_FSC_ALIGN = 0x21,
+    A64_FSC_UNSUPPORTED = 0xff, /* not architectural: a granule squib lacks */
+};
+
+/* Takes a synchronous exception to EL1 (D1.10): ELR_EL1 = elr, SPSR_EL1 =
+ * PSTATE, ESR_EL1 = ec:IL:iss, FAR_EL1 = far if far_valid, EL1h with DAIF
+ * masked, pc = VBAR_EL1 + the vector offset.  Returns A64_JUMP. */
+int a64_exception(struct a64_cpu *c, uint64_t elr, unsigned ec, uint32_t iss, bool far_valid,
+                  uint64_t far);
+/* Interrupt entry between blocks (the hook for a later GIC): kind is
+ * A64_VEC_IRQ, A64_VEC_FIQ or A64_VEC_SERROR; ELR_EL1 = c->pc. */
+enum { A64_VEC_IRQ = 0x080, A64_VEC_FIQ = 0x100, A64_VEC_SERROR = 0x180 };
+void a64_interrupt(struct a64_cpu *c, unsigned kind);
+/* The same for the instruction `i` (ELR = its address). */
+int a64_exception_at(struct a64_cpu *c, const struct a64_insn *i, unsigned ec, uint32_t iss);
+/* A data abort at `va` for instruction `i`: the fault status code is
+ * c->fault_fsc (from the walker) unless `fsc` >= 0. */
+int a64_data_abort(struct a64_cpu *c, const struct a64_insn *i, uint64_t va, bool write,
+                   int fsc);
+/* SP alignment checking (D1.8.2): SP as the base of a load or store must be
+ * 16-byte aligned when SCTLR_EL1.SA (EL1) or SA0 (EL0) is set. */
+static inline bool a64_sp_misaligned(const struct a64_cpu *c)
+{
+    return (c->x[A64_SP] & 15) && (c->sys[A64_SYS_SCTLR] & (c->el ? 1u << 3 : 1u << 4));
+}
+/* The SP alignment fault (EC 0x26) for instruction `i`. */
+int a64_sp_fault(struct a64_cpu *c, const struct a64_insn *i);
+/* After PSTATE.EL changed: the TLB, walker privilege and decode key. */
+void a64_mode_changed(struct a64_cpu *c);
+
+/* ---- stage 1 translation (a64_mmu.c) ---------------------------------- */
+
+/* After SCTLR_EL1, TTBRn_EL1 or TCR_EL1 changed (or a TLBI): installs or
+ * removes the walker and drops translations and decoded blocks. */
+void a64_mmu_changed(struct a64_cpu *c);
+/* AT S1E1R/W, S1E0R/W: writes PAR_EL1. */
+void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write);
+static inline bool a64_mmu_on(const struct a64_cpu *c)
+{
+    return c->sys[A64_SYS_SCTLR] & 1;
+}
+
 /* ---- exits (a64_core.c) ------------------------------------------------ */
 
 /* Fills an INTERNAL_ERROR exit for instruction `i` (its bytes are read back
@@ -239,10 +307,9 @@ int a64_fail(struct a64_cpu *c, const struct a64_insn *i, const char *fmt, ...)
 /* The same with the instruction word known. */
 int a64_fail_insn(struct a64_cpu *c, const struct a64_insn *i, uint32_t word, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
-/* The instruction is UNDEFINED (or an unallocated encoding). */
+/* The instruction is UNDEFINED (or an unallocated encoding): takes the
+ * exception (EC 0x00) and returns A64_JUMP. */
 int a64_undefined(struct a64_cpu *c, const struct a64_insn *i);
-/* The instruction would take a synchronous exception to EL1. */
-int a64_no_exception_yet(struct a64_cpu *c, const struct a64_insn *i, const char *what);
 /* Starts an exit of `kind` at instruction `i`: zeroes the record, sets kind
  * and pc, and returns it for the caller to fill. */
 struct squib_exit *a64_exit_begin(struct a64_cpu *c, const struct a64_insn *i,
@@ -269,5 +336,7 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value);
 /* PSTATE in the SPSR layout (NZCV, DAIF, M[3:0]). */
 uint64_t a64_pstate(const struct a64_cpu *c);
 uint64_t a64_sctlr(const struct a64_cpu *c);
+/* ISS of a trapped system register or System instruction (EC 0x18). */
+uint32_t a64_sysreg_iss(uint32_t enc, unsigned rt, bool read);
 
 #endif

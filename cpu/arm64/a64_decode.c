@@ -107,12 +107,10 @@ int a64_match(uint32_t w)
 
 /* ---- encodings without semantics -------------------------------------- */
 
+/* Unallocated or UNDEFINED: the Unknown-reason exception (EC 0x00). */
 static int op_undefined(struct a64_cpu *c, const struct a64_insn *i)
 {
-    return a64_fail_insn(c, i, (uint32_t)i->imm,
-                         "undefined instruction 0x%08x; exception delivery lands with the A64 "
-                         "core issue",
-                         (uint32_t)i->imm);
+    return a64_undefined(c, i);
 }
 
 static int op_not_implemented(struct a64_cpu *c, const struct a64_insn *i)

@@ -17,27 +17,25 @@
  *
  * Exclusive accesses must be aligned to their total size whatever the
  * memory type (B2, "Alignment support"): a misaligned one is an Alignment
- * fault, which is an INTERNAL_ERROR until exceptions are delivered; the
- * check comes before the monitor test.  Exclusive accesses to non-RAM
- * (MMIO) are INTERNAL_ERRORs too: a device cannot take part in a monitor.
+ * fault (Data Abort, DFSC 0x21); the check comes before the monitor test.
+ * Translation faults are Data Aborts.  Exclusive accesses to non-RAM (MMIO)
+ * are INTERNAL_ERRORs: a device cannot take part in a monitor.
  */
 #include "cpu/arm64/a64_cpu.h"
 
 #include "cpu/arm64/a64_decode.h"
 
 static __attribute__((noinline)) int misaligned(struct a64_cpu *c, const struct a64_insn *i,
-                                                const char *what, uint64_t addr,
-                                                unsigned size)
+                                                bool write, uint64_t addr)
 {
-    return a64_fail(c, i,
-                    "%s at 0x%llx is not aligned to %u bytes: alignment fault; exception "
-                    "delivery lands with the A64 core issue",
-                    what, (unsigned long long)addr, size);
+    return a64_data_abort(c, i, addr, write, A64_FSC_ALIGN);
 }
 
 static __attribute__((noinline)) int not_ram(struct a64_cpu *c, const struct a64_insn *i,
                                              const char *what, uint64_t addr)
 {
+    if (c->mmu->miss_fault)
+        return a64_data_abort(c, i, addr, what[0] == 'S', -1);
     return a64_fail(c, i,
                     "%s at 0x%llx touches non-RAM memory: exclusive accesses to MMIO are not "
                     "supported",
@@ -55,8 +53,10 @@ static int op_ldx(struct a64_cpu *c, const struct a64_insn *i)
 {
     unsigned esize = 1u << i->p0, total = esize << i->p1;
     uint64_t addr = c->x[i->n];
+    if (i->n == A64_SP && a64_sp_misaligned(c))
+        return a64_sp_fault(c, i);
     if (addr & (total - 1))
-        return misaligned(c, i, i->p1 ? "LDXP" : "LDXR", addr, total);
+        return misaligned(c, i, false, addr);
     const uint8_t *p = mmu_ptr(c->mmu, addr, false);
     if (!p)
         return not_ram(c, i, i->p1 ? "LDXP" : "LDXR", addr);
@@ -80,8 +80,10 @@ static int op_stx(struct a64_cpu *c, const struct a64_insn *i)
 {
     unsigned esize = 1u << i->p0, total = esize << i->p1;
     uint64_t addr = c->x[i->n];
+    if (i->n == A64_SP && a64_sp_misaligned(c))
+        return a64_sp_fault(c, i);
     if (addr & (total - 1))
-        return misaligned(c, i, i->p1 ? "STXP" : "STXR", addr, total);
+        return misaligned(c, i, true, addr);
     bool pass = c->excl_armed && c->excl_addr == addr && c->excl_size == total;
     c->excl_armed = false;
     if (pass) {

@@ -19,10 +19,17 @@
  * next run: a64_core.c writes the data to Rt, extended as the `ext` recorded
  * here says, then performs the writeback, once.
  *
+ * With stage 1 translation on, a miss that the walker refuses is a Data
+ * Abort (a64_data_abort: DFSC from the walk, WnR, FAR = the address); an
+ * MMIO exit carries the physical address.
+ *
  * Alignment: with the MMU off, data accesses are Device-nGnRnE and an
  * unaligned one takes an Alignment fault (Arm ARM B2, "Alignment support").
- * Faults are not delivered yet, so unaligned accesses simply work, as they
- * would on Normal memory.
+ * Unaligned accesses to device memory (MMIO, or a Device attribute in the
+ * mapping) fault so; unaligned accesses to RAM with the MMU off simply work,
+ * as they would on Normal memory (a deviation that keeps the fast path free
+ * of the check).  SCTLR_EL1.A (alignment checking everywhere) is not
+ * modelled.
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -50,12 +57,31 @@ static uint64_t extend(uint64_t v, unsigned size, enum a64_ext ext)
 }
 
 /* Is every byte of [addr, addr+size) RAM (writable RAM for writes)?  Only
- * called for accesses that cross a page, so two probes cover it. */
-static int ram_pages(struct a64_cpu *c, uint64_t addr, unsigned size, bool write)
+ * called for accesses that cross a page, so two probes cover it.  -1: a
+ * translation fault at *fault_va. */
+static int ram_pages(struct a64_cpu *c, uint64_t addr, unsigned size, bool write,
+                     uint64_t *fault_va)
 {
+    uint64_t hi_va = (addr + size - 1) & MMU_PAGE_MASK;
     bool lo = mmu_ptr(c->mmu, addr, write) != NULL;
-    bool hi = mmu_ptr(c->mmu, addr + size - 1, write) != NULL;
+    if (!lo && c->mmu->miss_fault) {
+        *fault_va = addr;
+        return -1;
+    }
+    bool hi = mmu_ptr(c->mmu, hi_va, write) != NULL;
+    if (!hi && c->mmu->miss_fault) {
+        *fault_va = hi_va;
+        return -1;
+    }
+    if (!lo && !hi)
+        mmu_ptr(c->mmu, addr, write); /* for miss_paddr: the exit's address */
     return lo + hi; /* 2: all RAM, 0: no RAM, 1: mixed */
+}
+
+/* Device memory (MMIO, or a Device mapping) faults unaligned accesses. */
+static bool device_misaligned(const struct a64_cpu *c, uint64_t addr, unsigned size)
+{
+    return (addr & (size - 1)) && (!a64_mmu_on(c) || c->walk_device);
 }
 
 static int straddle(struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, unsigned size,
@@ -72,7 +98,10 @@ static __attribute__((noinline)) int load_slow(struct a64_cpu *c, const struct a
                                                uint64_t wbval)
 {
     if (!in_one_page(addr, size)) {
-        int ram = ram_pages(c, addr, size, false);
+        uint64_t fva = 0;
+        int ram = ram_pages(c, addr, size, false, &fva);
+        if (ram < 0)
+            return a64_data_abort(c, i, fva, false, -1);
         if (ram == 2) {
             uint64_t v = 0;
             mmu_read(c->mmu, addr, &v, size);
@@ -91,9 +120,13 @@ static __attribute__((noinline)) int load_slow(struct a64_cpu *c, const struct a
             c->x[i->a] = wbval;
             return A64_NEXT;
         }
+        if (c->mmu->miss_fault)
+            return a64_data_abort(c, i, addr, false, -1);
     }
+    if (device_misaligned(c, addr, size))
+        return a64_data_abort(c, i, addr, false, A64_FSC_ALIGN);
     struct squib_exit *e = a64_exit_begin(c, i, SQUIB_EXIT_MMIO);
-    e->mmio.addr = addr;
+    e->mmio.addr = c->mmu->miss_paddr;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = false;
     c->pend = (struct a64_pending){
@@ -107,7 +140,10 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
                                                 uint64_t wbval)
 {
     if (!in_one_page(addr, size)) {
-        int ram = ram_pages(c, addr, size, true);
+        uint64_t fva = 0;
+        int ram = ram_pages(c, addr, size, true, &fva);
+        if (ram < 0)
+            return a64_data_abort(c, i, fva, true, -1);
         if (ram == 2) {
             mmu_write(c->mmu, addr, &v, size);
             c->x[i->a] = wbval;
@@ -122,9 +158,13 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
             c->x[i->a] = wbval;
             return A64_NEXT;
         }
+        if (c->mmu->miss_fault)
+            return a64_data_abort(c, i, addr, true, -1);
     }
+    if (device_misaligned(c, addr, size))
+        return a64_data_abort(c, i, addr, true, A64_FSC_ALIGN);
     struct squib_exit *e = a64_exit_begin(c, i, SQUIB_EXIT_MMIO);
-    e->mmio.addr = addr;
+    e->mmio.addr = c->mmu->miss_paddr;
     e->mmio.size = (uint8_t)size;
     e->mmio.write = true;
     e->mmio.data = size < 8 ? v & ((1ULL << (8 * size)) - 1) : v;
@@ -160,8 +200,17 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
         uint64_t base = c->x[i->n];                                                       \
         return name##_at(c, i, base + i->imm, base + i->imm2);                            \
     }                                                                                     \
+    static int op_##name##_sp(struct a64_cpu *c, const struct a64_insn *i)                \
+    {                                                                                     \
+        uint64_t base = c->x[A64_SP];                                                     \
+        if (a64_sp_misaligned(c))                                                         \
+            return a64_sp_fault(c, i);                                                    \
+        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
+    }                                                                                     \
     static int op_##name##_r(struct a64_cpu *c, const struct a64_insn *i)                 \
     {                                                                                     \
+        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
+            return a64_sp_fault(c, i);                                                    \
         return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
     }
 
@@ -197,8 +246,17 @@ LOAD_FNS(ldrsh_w, uint16_t, int16_t, EXT_S32, A64_EXT_S32)
         uint64_t base = c->x[i->n];                                                       \
         return name##_at(c, i, base + i->imm, base + i->imm2);                            \
     }                                                                                     \
+    static int op_##name##_sp(struct a64_cpu *c, const struct a64_insn *i)                \
+    {                                                                                     \
+        uint64_t base = c->x[A64_SP];                                                     \
+        if (a64_sp_misaligned(c))                                                         \
+            return a64_sp_fault(c, i);                                                    \
+        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
+    }                                                                                     \
     static int op_##name##_r(struct a64_cpu *c, const struct a64_insn *i)                 \
     {                                                                                     \
+        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
+            return a64_sp_fault(c, i);                                                    \
         return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
     }
 
@@ -210,29 +268,29 @@ STORE_FNS(strx, uint64_t)
 enum { LS_UNALLOCATED, LS_LOAD, LS_STORE, LS_PREFETCH };
 
 struct ldst_op {
-    a64_handler imm, reg;
+    a64_handler imm, reg, sp; /* sp: the immediate forms with SP as the base */
     uint8_t kind;
 };
 
 /* By size (bits 31:30) and opc (bits 23:22), as the Arm ARM's "Load/store
  * register" encoding tables. */
 static const struct ldst_op ldst_ops[4][4] = {
-    {{op_strb, op_strb_r, LS_STORE},
-     {op_ldrb, op_ldrb_r, LS_LOAD},
-     {op_ldrsb_x, op_ldrsb_x_r, LS_LOAD},
-     {op_ldrsb_w, op_ldrsb_w_r, LS_LOAD}},
-    {{op_strh, op_strh_r, LS_STORE},
-     {op_ldrh, op_ldrh_r, LS_LOAD},
-     {op_ldrsh_x, op_ldrsh_x_r, LS_LOAD},
-     {op_ldrsh_w, op_ldrsh_w_r, LS_LOAD}},
-    {{op_strw, op_strw_r, LS_STORE},
-     {op_ldrw, op_ldrw_r, LS_LOAD},
-     {op_ldrsw, op_ldrsw_r, LS_LOAD},
-     {NULL, NULL, LS_UNALLOCATED}},
-    {{op_strx, op_strx_r, LS_STORE},
-     {op_ldrx, op_ldrx_r, LS_LOAD},
-     {a64_op_nop, a64_op_nop, LS_PREFETCH}, /* PRFM: a hint, no access */
-     {NULL, NULL, LS_UNALLOCATED}},
+    {{op_strb, op_strb_r, op_strb_sp, LS_STORE},
+     {op_ldrb, op_ldrb_r, op_ldrb_sp, LS_LOAD},
+     {op_ldrsb_x, op_ldrsb_x_r, op_ldrsb_x_sp, LS_LOAD},
+     {op_ldrsb_w, op_ldrsb_w_r, op_ldrsb_w_sp, LS_LOAD}},
+    {{op_strh, op_strh_r, op_strh_sp, LS_STORE},
+     {op_ldrh, op_ldrh_r, op_ldrh_sp, LS_LOAD},
+     {op_ldrsh_x, op_ldrsh_x_r, op_ldrsh_x_sp, LS_LOAD},
+     {op_ldrsh_w, op_ldrsh_w_r, op_ldrsh_w_sp, LS_LOAD}},
+    {{op_strw, op_strw_r, op_strw_sp, LS_STORE},
+     {op_ldrw, op_ldrw_r, op_ldrw_sp, LS_LOAD},
+     {op_ldrsw, op_ldrsw_r, op_ldrsw_sp, LS_LOAD},
+     {NULL, NULL, NULL, LS_UNALLOCATED}},
+    {{op_strx, op_strx_r, op_strx_sp, LS_STORE},
+     {op_ldrx, op_ldrx_r, op_ldrx_sp, LS_LOAD},
+     {a64_op_nop, a64_op_nop, a64_op_nop, LS_PREFETCH}, /* PRFM: a hint, no access */
+     {NULL, NULL, NULL, LS_UNALLOCATED}},
 };
 
 /* Common operand set-up; false if unallocated. */
@@ -256,7 +314,7 @@ bool a64_dec_ldst_uimm(struct a64_insn *in, uint32_t w, uint64_t pc)
     if (!op)
         return false;
     in->imm = (uint64_t)a64_bits(w, 21, 10) << a64_bits(w, 31, 30);
-    in->fn = op->imm;
+    in->fn = in->n == A64_SP ? op->sp : op->imm;
     return true;
 }
 
@@ -279,7 +337,7 @@ bool a64_dec_ldst_imm9(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->imm2 = off;
     if (wback && !(op->kind == LS_LOAD && t == n && n != 31))
         in->a = a64_rsp(n);
-    in->fn = op->imm;
+    in->fn = in->n == A64_SP ? op->sp : op->imm;
     return true;
 }
 
@@ -302,10 +360,23 @@ bool a64_dec_ldst_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
 
 /* LDTR, STTR and friends (unprivileged, unscaled imm9, no writeback).  At
  * EL1 they check permissions as an EL0 access would (C6.2 "LDTR"; with
- * PSTATE.UAO = 1, FEAT_UAO, as an ordinary access); at EL0 they are
- * ordinary accesses.  With the MMU off there are no permissions to check,
- * so they are the unscaled LDUR/STUR forms.  (The MMU issue must give them
- * EL0 permissions when stage 1 is on.) */
+ * PSTATE.UAO = 1, FEAT_UAO, as an ordinary access): the access goes through
+ * the EL0 TLB with the walker checking EL0 permissions; a fault is still
+ * taken from EL1.  At EL0, or with the MMU off, they are the unscaled
+ * LDUR/STUR forms.  p3 = size:opc, the ldst_ops entry. */
+static int op_unpriv(struct a64_cpu *c, const struct a64_insn *i)
+{
+    const struct ldst_op *op = &ldst_ops[i->p3 >> 2][i->p3 & 3];
+    a64_handler fn = i->n == A64_SP ? op->sp : op->imm;
+    if (c->el == 0 || !a64_mmu_on(c))
+        return fn(c, i);
+    mmu_set_user(c->mmu, true);
+    c->acc_el0 = true;
+    int r = fn(c, i);
+    a64_mode_changed(c); /* back to the current EL's TLB and privilege */
+    return r;
+}
+
 bool a64_dec_ldst_unpriv(struct a64_insn *in, uint32_t w, uint64_t pc)
 {
     (void)pc;
@@ -313,7 +384,8 @@ bool a64_dec_ldst_unpriv(struct a64_insn *in, uint32_t w, uint64_t pc)
     if (!op || op->kind == LS_PREFETCH)
         return false;
     in->imm = a64_sext(a64_bits(w, 20, 12), 9);
-    in->fn = op->imm;
+    in->p3 = (uint8_t)(a64_bits(w, 31, 30) << 2 | a64_bits(w, 23, 22));
+    in->fn = op_unpriv;
     return true;
 }
 
@@ -322,35 +394,26 @@ bool a64_dec_ldst_unpriv(struct a64_insn *in, uint32_t w, uint64_t pc)
 /* LDAR, LDAPR, STLR: one thread in program order needs no barrier, so they
  * are plain single-copy-atomic accesses at [Xn|SP], which must be aligned
  * to their size whatever the memory type (Arm ARM B2, "Alignment support";
- * ARMv8.0 without FEAT_LSE2): a misaligned one is an Alignment fault, an
- * INTERNAL_ERROR until exceptions are delivered.  To MMIO they exit as LDR
- * and STR do. */
-static __attribute__((noinline)) int ordered_misaligned(struct a64_cpu *c,
-                                                        const struct a64_insn *i,
-                                                        uint64_t addr, unsigned size)
-{
-    return a64_fail(c, i,
-                    "load-acquire/store-release at 0x%llx is not aligned to %u bytes: "
-                    "alignment fault; exception delivery lands with the A64 core issue",
-                    (unsigned long long)addr, size);
-}
-
-#define ORDERED_FN(name, size)                                                           \
+ * ARMv8.0 without FEAT_LSE2): a misaligned one is an Alignment fault (a
+ * Data Abort with DFSC 0x21).  To MMIO they exit as LDR and STR do. */
+#define ORDERED_FN(name, size, wr)                                                       \
     static int op_##name##_ord(struct a64_cpu *c, const struct a64_insn *i)               \
     {                                                                                     \
         uint64_t addr = c->x[i->n];                                                       \
+        if (i->n == A64_SP && a64_sp_misaligned(c))                                       \
+            return a64_sp_fault(c, i);                                                    \
         if (addr & ((size) - 1))                                                          \
-            return ordered_misaligned(c, i, addr, size);                                  \
+            return a64_data_abort(c, i, addr, wr, A64_FSC_ALIGN);                         \
         return name##_at(c, i, addr, 0);                                                  \
     }
-ORDERED_FN(ldrb, 1)
-ORDERED_FN(ldrh, 2)
-ORDERED_FN(ldrw, 4)
-ORDERED_FN(ldrx, 8)
-ORDERED_FN(strb, 1)
-ORDERED_FN(strh, 2)
-ORDERED_FN(strw, 4)
-ORDERED_FN(strx, 8)
+ORDERED_FN(ldrb, 1, false)
+ORDERED_FN(ldrh, 2, false)
+ORDERED_FN(ldrw, 4, false)
+ORDERED_FN(ldrx, 8, false)
+ORDERED_FN(strb, 1, true)
+ORDERED_FN(strh, 2, true)
+ORDERED_FN(strw, 4, true)
+ORDERED_FN(strx, 8, true)
 
 static const a64_handler ordered_fns[2][4] = {
     {op_strb_ord, op_strh_ord, op_strw_ord, op_strx_ord},
@@ -401,6 +464,8 @@ bool a64_dec_ldr_lit(struct a64_insn *in, uint32_t w, uint64_t pc)
 static __attribute__((noinline)) int pair_mmio(struct a64_cpu *c, const struct a64_insn *i,
                                                uint64_t addr, bool write)
 {
+    if (c->mmu->miss_fault) /* FAR: the pair's address (in the faulting page or before) */
+        return a64_data_abort(c, i, addr, write, -1);
     return a64_fail(c, i,
                     "%s at 0x%llx touches non-RAM memory: pair accesses to MMIO are not "
                     "implemented yet",
@@ -429,7 +494,8 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
         return true;
     }
     /* Check both pages first so a failing store writes nothing. */
-    return ram_pages(c, addr, len, true) == 2 && mmu_write(c->mmu, addr, buf, len);
+    uint64_t fva;
+    return ram_pages(c, addr, len, true, &fva) == 2 && mmu_write(c->mmu, addr, buf, len);
 }
 
 /* LDP with Rt == Rt2 is CONSTRAINED UNPREDICTABLE (Unpredictable_LDPOVERLAP);
@@ -438,6 +504,8 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
     static int op_ldp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
     {                                                                                     \
         uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        if (i->n == A64_SP && a64_sp_misaligned(c))                                       \
+            return a64_sp_fault(c, i);                                                    \
         T v[2];                                                                           \
         if (!pair_read(c, addr, v, sizeof v))                                             \
             return pair_mmio(c, i, addr, false);                                          \
@@ -450,6 +518,8 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
     static int op_stp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
     {                                                                                     \
         uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        if (i->n == A64_SP && a64_sp_misaligned(c))                                       \
+            return a64_sp_fault(c, i);                                                    \
         T v[2] = {(T)c->x[i->d], (T)c->x[i->m]};                                          \
         if (!pair_write(c, addr, v, sizeof v))                                            \
             return pair_mmio(c, i, addr, true);                                           \

@@ -37,6 +37,8 @@ enum {
     SR_EL0_RO = 1u << 2,  /* EL0 may read */
     SR_EL0_UMA = 1u << 3, /* EL0 access when SCTLR_EL1.UMA is 1 (DAIF) */
     SR_NOGUEST = 1u << 4, /* only through ONE_REG (needs EL2 in the guest) */
+    SR_EL0_UCT = 1u << 5, /* EL0 read when SCTLR_EL1.UCT is 1 (CTR_EL0) */
+    SR_MMU = 1u << 6,     /* a write changes translation (a64_mmu_changed) */
 };
 
 struct a64_sysreg {
@@ -51,7 +53,18 @@ struct a64_sysreg {
  * SCTLR_EL1 is the value KVM resets it to (MMU, caches and alignment checks
  * off, RES1 bits set). */
 static const struct a64_sysreg sysregs[] = {
-    {ENC(3, 0, 1, 0, 0), SR_STORED, 0, "SCTLR_EL1", 0x00C50078}, /* first: SYS_SCTLR */
+    /* First the rows with fixed indices (A64_SYS_*, a64_cpu.h). */
+    {ENC(3, 0, 1, 0, 0), SR_STORED, SR_MMU, "SCTLR_EL1", 0x00C50078},
+    {ENC(3, 0, 2, 0, 0), SR_STORED, SR_MMU, "TTBR0_EL1", 0},
+    {ENC(3, 0, 2, 0, 1), SR_STORED, SR_MMU, "TTBR1_EL1", 0},
+    {ENC(3, 0, 2, 0, 2), SR_STORED, SR_MMU, "TCR_EL1", 0},
+    {ENC(3, 0, 10, 2, 0), SR_STORED, SR_MMU, "MAIR_EL1", 0},
+    {ENC(3, 0, 5, 2, 0), SR_STORED, 0, "ESR_EL1", 0},
+    {ENC(3, 0, 6, 0, 0), SR_STORED, 0, "FAR_EL1", 0},
+    {ENC(3, 0, 7, 4, 0), SR_STORED, 0, "PAR_EL1", 0},
+    {ENC(3, 0, 12, 0, 0), SR_STORED, 0, "VBAR_EL1", 0},
+    /* Cortex-A72's CTR_EL0: 64-byte lines, VIPT instruction cache. */
+    {ENC(3, 3, 0, 0, 1), SR_STORED, SR_RO | SR_EL0_UCT, "CTR_EL0", 0x8444C004},
     {ENC(3, 0, 0, 0, 0), SR_STORED, SR_RO, "MIDR_EL1", 0x410FD083},
     {ENC(3, 0, 0, 0, 5), SR_STORED, SR_RO, "MPIDR_EL1", 0x80000000},
     {ENC(3, 0, 0, 0, 6), SR_STORED, SR_RO, "REVIDR_EL1", 0},
@@ -61,9 +74,6 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 0, 6, 1), SR_STORED, SR_RO, "ID_AA64ISAR1_EL1", 0x00100000},
     {ENC(3, 0, 1, 0, 1), SR_STORED, 0, "ACTLR_EL1", 0},
     {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
-    {ENC(3, 0, 2, 0, 0), SR_STORED, 0, "TTBR0_EL1", 0},
-    {ENC(3, 0, 2, 0, 1), SR_STORED, 0, "TTBR1_EL1", 0},
-    {ENC(3, 0, 2, 0, 2), SR_STORED, 0, "TCR_EL1", 0},
     {ENC(3, 0, 4, 0, 0), SR_SPSR_EL1, 0, "SPSR_EL1", 0},
     {ENC(3, 0, 4, 0, 1), SR_ELR_EL1, 0, "ELR_EL1", 0},
     {ENC(3, 0, 4, 1, 0), SR_SP_EL0, 0, "SP_EL0", 0},
@@ -71,12 +81,7 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 4, 2, 2), SR_CURRENTEL, SR_RO, "CurrentEL", 0},
     {ENC(3, 0, 5, 1, 0), SR_STORED, 0, "AFSR0_EL1", 0},
     {ENC(3, 0, 5, 1, 1), SR_STORED, 0, "AFSR1_EL1", 0},
-    {ENC(3, 0, 5, 2, 0), SR_STORED, 0, "ESR_EL1", 0},
-    {ENC(3, 0, 6, 0, 0), SR_STORED, 0, "FAR_EL1", 0},
-    {ENC(3, 0, 7, 4, 0), SR_STORED, 0, "PAR_EL1", 0},
-    {ENC(3, 0, 10, 2, 0), SR_STORED, 0, "MAIR_EL1", 0},
     {ENC(3, 0, 10, 3, 0), SR_STORED, 0, "AMAIR_EL1", 0},
-    {ENC(3, 0, 12, 0, 0), SR_STORED, 0, "VBAR_EL1", 0},
     {ENC(3, 0, 13, 0, 1), SR_STORED, 0, "CONTEXTIDR_EL1", 0},
     {ENC(3, 0, 13, 0, 4), SR_STORED, 0, "TPIDR_EL1", 0},
     {ENC(3, 0, 14, 1, 0), SR_STORED, 0, "CNTKCTL_EL1", 0},
@@ -94,9 +99,9 @@ static const struct a64_sysreg sysregs[] = {
 #define N_SYSREGS (sizeof sysregs / sizeof sysregs[0])
 _Static_assert(N_SYSREGS <= A64_SYS_MAX, "raise A64_SYS_MAX");
 
-#define SCTLR_M (1ULL << 0)
 #define SCTLR_UMA (1ULL << 9)
 #define SCTLR_DZE (1ULL << 14)
+#define SCTLR_UCT (1ULL << 15)
 
 static int sysreg_find(uint32_t enc)
 {
@@ -106,7 +111,7 @@ static int sysreg_find(uint32_t enc)
     return -1;
 }
 
-#define SYS_SCTLR 0 /* index of SCTLR_EL1 in sysregs[] */
+#define SYS_SCTLR A64_SYS_SCTLR
 
 uint64_t a64_sctlr(const struct a64_cpu *c)
 {
@@ -209,12 +214,22 @@ void a64_regs_reset(struct a64_cpu *c)
     c->excl_armed = false;
     c->sp_el0 = c->sp_el1 = 0;
     c->elr_el1 = c->spsr_el1 = 0;
-    if (sysregs[SYS_SCTLR].enc != ENC(3, 0, 1, 0, 0))
-        abort(); /* the table's first row must stay SCTLR_EL1 */
+    static const uint16_t fixed[] = {
+        [A64_SYS_SCTLR] = ENC(3, 0, 1, 0, 0), [A64_SYS_TTBR0] = ENC(3, 0, 2, 0, 0),
+        [A64_SYS_TTBR1] = ENC(3, 0, 2, 0, 1), [A64_SYS_TCR] = ENC(3, 0, 2, 0, 2),
+        [A64_SYS_MAIR] = ENC(3, 0, 10, 2, 0), [A64_SYS_ESR] = ENC(3, 0, 5, 2, 0),
+        [A64_SYS_FAR] = ENC(3, 0, 6, 0, 0),   [A64_SYS_PAR] = ENC(3, 0, 7, 4, 0),
+        [A64_SYS_VBAR] = ENC(3, 0, 12, 0, 0),
+    };
+    for (unsigned k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
+        if (sysregs[k].enc != fixed[k])
+            abort(); /* the table's first rows must keep their A64_SYS_ order */
     for (unsigned k = 0; k < N_SYSREGS; k++)
         c->sys[k] = sysregs[k].reset;
     memset(&c->fp, 0, sizeof c->fp);
     c->pend.kind = A64_PEND_NONE;
+    if (c->mmu)
+        a64_mmu_changed(c);
 }
 
 uint64_t a64_pstate(const struct a64_cpu *c)
@@ -272,6 +287,7 @@ int a64_set_regs(void *cpu, enum squib_regset set, const void *buf)
     c->nzcv = (uint32_t)r->pstate & 0xf0000000u;
     c->daif = (uint32_t)r->pstate & 0x3c0u;
     a64_sp_load(c);
+    a64_mode_changed(c);
     c->elr_el1 = r->elr_el1;
     c->spsr_el1 = r->spsr_el1;
     if (c->pend.kind != A64_PEND_NONE && r->pc != c->pend.pc)
@@ -313,6 +329,8 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
     if (sysregs[k].kind == SR_CURRENTEL)
         return squib_fail(-EINVAL, "aarch64: CurrentEL is set through PSTATE.M");
     sysreg_put(cpu, (unsigned)k, value);
+    if (sysregs[k].flags & SR_MMU)
+        a64_mmu_changed(cpu);
     return 0;
 }
 
@@ -320,38 +338,68 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
 /* Operands: d = Rt (MRS destination / MSR source), imm = encoding,
  * imm2 = table index, p0 = 1 for MRS. */
 
-static bool el0_may(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
+enum { ACC_OK, ACC_UNDEF, ACC_TRAP };
+
+/* EL0 access: allowed, UNDEFINED (EL1-only registers), or trapped to EL1
+ * by an SCTLR_EL1 control (UMA for DAIF, UCT for CTR_EL0: EC 0x18). */
+static int el0_may(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
 {
     if (r->flags & SR_EL0)
-        return true;
+        return ACC_OK;
     if ((r->flags & SR_EL0_RO) && !write)
-        return true;
+        return ACC_OK;
     if (r->flags & SR_EL0_UMA)
-        return (a64_sctlr(c) & SCTLR_UMA) != 0;
-    return false;
+        return (a64_sctlr(c) & SCTLR_UMA) ? ACC_OK : ACC_TRAP;
+    if ((r->flags & SR_EL0_UCT) && !write)
+        return (a64_sctlr(c) & SCTLR_UCT) ? ACC_OK : ACC_TRAP;
+    return ACC_UNDEF;
 }
 
-/* Checks common to MRS and MSR; false: the access is UNDEFINED. */
-static bool access_ok(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
+/* Checks common to MRS and MSR. */
+static int access_ok(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
 {
     if (r->flags & SR_NOGUEST)
-        return false;
+        return ACC_UNDEF;
     if (write && (r->flags & SR_RO))
-        return false;
-    if (c->el == 0 && !el0_may(c, r, write))
-        return false;
+        return ACC_UNDEF;
+    if (c->el == 0) {
+        int a = el0_may(c, r, write);
+        if (a != ACC_OK)
+            return a;
+    }
     /* SP_EL0 is only accessible by name while PSTATE.SP selects SP_ELx
      * (C5.2, "SP_EL0"). */
     if (r->kind == SR_SP_EL0 && c->spsel == 0)
-        return false;
-    return true;
+        return ACC_UNDEF;
+    return ACC_OK;
+}
+
+/* ISS of a trapped MSR, MRS or System instruction (D17.2.37, "ISS encoding
+ * for an exception from MSR, MRS, or System instruction execution"): Op0
+ * 21:20, Op2 19:17, Op1 16:14, CRn 13:10, Rt 9:5, CRm 4:1, Direction 0
+ * (1 = read).  `enc` is op0:op1:CRn:CRm:op2 as in the MRS word's bits 20:5. */
+uint32_t a64_sysreg_iss(uint32_t enc, unsigned rt, bool read)
+{
+    uint32_t op0 = enc >> 14, op1 = (enc >> 11) & 7, crn = (enc >> 7) & 15;
+    uint32_t crm = (enc >> 3) & 15, op2 = enc & 7;
+    return op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | (uint32_t)rt << 5 | crm << 1 |
+           (uint32_t)read;
+}
+
+static int refuse(struct a64_cpu *c, const struct a64_insn *i, int why, bool read)
+{
+    if (why == ACC_TRAP)
+        return a64_exception_at(c, i, A64_EC_SYSREG,
+                                a64_sysreg_iss((uint32_t)i->imm, i->p1, read));
+    return a64_undefined(c, i);
 }
 
 static int op_mrs(struct a64_cpu *c, const struct a64_insn *i)
 {
     const struct a64_sysreg *r = &sysregs[i->imm2];
-    if (!access_ok(c, r, false))
-        return a64_undefined(c, i);
+    int a = access_ok(c, r, false);
+    if (a != ACC_OK)
+        return refuse(c, i, a, true);
     c->x[i->d] = sysreg_get(c, (unsigned)i->imm2);
     return A64_NEXT;
 }
@@ -359,19 +407,27 @@ static int op_mrs(struct a64_cpu *c, const struct a64_insn *i)
 static int op_msr(struct a64_cpu *c, const struct a64_insn *i)
 {
     const struct a64_sysreg *r = &sysregs[i->imm2];
-    if (!access_ok(c, r, true))
-        return a64_undefined(c, i);
+    int a = access_ok(c, r, true);
+    if (a != ACC_OK)
+        return refuse(c, i, a, false);
     uint64_t v = c->x[i->d];
     sysreg_put(c, (unsigned)i->imm2, v);
-    if (r->enc == ENC(3, 0, 1, 0, 0) && (v & SCTLR_M))
-        return a64_fail(c, i, "MSR SCTLR_EL1 with M=1: stage 1 address translation is not "
-                              "implemented yet");
+    if (r->flags & SR_MMU)
+        a64_mmu_changed(c);
     return a64_op_next(c, i);
 }
 
+/* A register this core does not keep.  Some are UNDEFINED by their
+ * encoding alone (C5.3, "op1" names the lowest EL with access): the EL2 and
+ * EL3 registers and the FEAT_VHE _EL12/_EL02 forms (op1 4, 5, 6) in a guest
+ * without EL2/EL3, and at EL0 everything but op1 = 3.  The rest are
+ * genuinely not implemented yet. */
 static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
 {
     uint32_t enc = (uint32_t)i->imm;
+    unsigned op1 = (enc >> 11) & 7;
+    if (op1 == 4 || op1 == 5 || op1 == 6 || (c->el == 0 && op1 != 3))
+        return a64_undefined(c, i);
     return a64_fail(c, i, "A64 system register not implemented yet: %s S%u_%u_C%u_C%u_%u",
                     i->p0 ? "MRS" : "MSR", enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15,
                     (enc >> 3) & 15, enc & 7);
@@ -384,6 +440,7 @@ static bool dec_sysreg(struct a64_insn *in, uint32_t w, bool read)
     in->d = read ? a64_rzd(w & 31) : a64_rz(w & 31);
     in->imm = enc;
     in->p0 = read;
+    in->p1 = (uint8_t)(w & 31); /* Rt as encoded, for a trap's syndrome */
     if (k < 0) {
         in->fn = op_sysreg_unknown;
         return true;
@@ -407,10 +464,18 @@ bool a64_dec_msr_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
 
 /* MSR (immediate) to PSTATE fields (C6.2, "MSR (immediate)"): p0 = CRm. */
 
+/* At EL0 without SCTLR_EL1.UMA: trapped (EC 0x18) with op0 = 0, op1 = 3,
+ * CRn = 4, CRm = the immediate, Rt = 31. */
+static int daif_trap(struct a64_cpu *c, const struct a64_insn *i, unsigned op2)
+{
+    uint32_t enc = ENC(0, 3, 4, i->p0, op2);
+    return a64_exception_at(c, i, A64_EC_SYSREG, a64_sysreg_iss(enc, 31, false));
+}
+
 static int op_daifset(struct a64_cpu *c, const struct a64_insn *i)
 {
     if (c->el == 0 && !(a64_sctlr(c) & SCTLR_UMA))
-        return a64_undefined(c, i);
+        return daif_trap(c, i, 6);
     c->daif |= (uint32_t)i->p0 << 6;
     return a64_op_next(c, i);
 }
@@ -420,7 +485,7 @@ static int op_daifset(struct a64_cpu *c, const struct a64_insn *i)
 static int op_daifclr(struct a64_cpu *c, const struct a64_insn *i)
 {
     if (c->el == 0 && !(a64_sctlr(c) & SCTLR_UMA))
-        return a64_undefined(c, i);
+        return daif_trap(c, i, 7);
     c->daif &= ~((uint32_t)i->p0 << 6);
     return a64_op_next(c, i);
 }

@@ -60,10 +60,17 @@ static int wait_exit(struct a64_cpu *c, const struct a64_insn *i, enum squib_exi
     return A64_EXIT;
 }
 
+/* A trapped WFI/WFE: EC 0x01 with CV = 1, COND = 0xE, TI = 1 for WFE
+ * (D17.2.37, "ISS encoding for an exception from a WFI or WFE"). */
+static int wfx_trap(struct a64_cpu *c, const struct a64_insn *i, bool wfe)
+{
+    return a64_exception_at(c, i, A64_EC_WFX, 1u << 24 | 0xeu << 20 | (uint32_t)wfe);
+}
+
 static int op_wfi(struct a64_cpu *c, const struct a64_insn *i)
 {
     if (c->el == 0 && !(a64_sctlr(c) & SCTLR_nTWI))
-        return a64_no_exception_yet(c, i, "WFI trapped from EL0 (SCTLR_EL1.nTWI=0)");
+        return wfx_trap(c, i, false);
     return wait_exit(c, i, SQUIB_EXIT_WFI);
 }
 
@@ -71,7 +78,7 @@ static int op_wfi(struct a64_cpu *c, const struct a64_insn *i)
 static int op_wfe(struct a64_cpu *c, const struct a64_insn *i)
 {
     if (c->el == 0 && !(a64_sctlr(c) & SCTLR_nTWE))
-        return a64_no_exception_yet(c, i, "WFE trapped from EL0 (SCTLR_EL1.nTWE=0)");
+        return wfx_trap(c, i, true);
     if (c->event) {
         c->event = false;
         return a64_op_next(c, i);
@@ -116,16 +123,24 @@ static int op_hvc(struct a64_cpu *c, const struct a64_insn *i)
     return A64_EXIT;
 }
 
+/* SVC: EC 0x15 with imm16; the preferred return address is the next
+ * instruction (D1.10.4, "Preferred exception return address"). */
 static int op_svc(struct a64_cpu *c, const struct a64_insn *i)
 {
-    return a64_fail(c, i, "SVC #0x%x: taking exceptions to EL1 lands with the A64 core issue",
-                    (unsigned)i->imm);
+    return a64_exception(c, a64_insn_pc(c, i) + 4, A64_EC_SVC, (uint32_t)i->imm, false, 0);
 }
 
+/* BRK: EC 0x3C with imm16, returning to the BRK itself.  With guest debug
+ * enabled the VMM owns software breakpoints (KVM_GUESTDBG_USE_SW_BP): a
+ * DEBUG exit at the BRK instead. */
 static int op_brk(struct a64_cpu *c, const struct a64_insn *i)
 {
-    return a64_fail(c, i, "BRK #0x%x: taking exceptions to EL1 lands with the A64 core issue",
-                    (unsigned)i->imm);
+    if (c->dbg.enable) {
+        struct squib_exit *e = a64_exit_begin(c, i, SQUIB_EXIT_DEBUG);
+        e->debug.reason = SQUIB_DEBUG_BREAKPOINT;
+        return A64_EXIT;
+    }
+    return a64_exception_at(c, i, A64_EC_BRK, (uint32_t)i->imm);
 }
 
 static void dec_imm16(struct a64_insn *in, uint32_t w, a64_handler fn)
@@ -174,6 +189,11 @@ enum sys_op {
 /* EL0 access to an EL0-permitted op needs its SCTLR_EL1 bit, else it traps
  * to EL1 (D13.2, "SCTLR_EL1": UCI, DZE); EL1-only ops are UNDEFINED at EL0
  * (C5.3, "A64 system instructions for cache maintenance"). */
+static int sys_trap(struct a64_cpu *c, const struct a64_insn *i)
+{
+    return a64_exception_at(c, i, A64_EC_SYSREG, a64_sysreg_iss((uint32_t)i->imm2, i->p1, false));
+}
+
 static int sys_el0_check(struct a64_cpu *c, const struct a64_insn *i)
 {
     switch ((enum sys_op)i->p0) {
@@ -181,11 +201,11 @@ static int sys_el0_check(struct a64_cpu *c, const struct a64_insn *i)
     case SYS_DC_VA:
         if (a64_sctlr(c) & SCTLR_UCI)
             return A64_NEXT;
-        return a64_no_exception_yet(c, i, "cache maintenance trapped from EL0 (SCTLR_EL1.UCI=0)");
+        return sys_trap(c, i);
     case SYS_DC_ZVA:
         if (a64_sctlr(c) & SCTLR_DZE)
             return A64_NEXT;
-        return a64_no_exception_yet(c, i, "DC ZVA trapped from EL0 (SCTLR_EL1.DZE=0)");
+        return sys_trap(c, i);
     default:
         return a64_undefined(c, i);
     }
@@ -199,6 +219,8 @@ static int dc_zva(struct a64_cpu *c, const struct a64_insn *i)
 {
     uint64_t addr = c->x[i->d] & ~(uint64_t)(DCZVA_BYTES - 1);
     static const uint8_t zero[DCZVA_BYTES];
+    if (!mmu_ptr(c->mmu, addr, true) && c->mmu->miss_fault)
+        return a64_data_abort(c, i, c->x[i->d], true, -1);
     if (!mmu_write(c->mmu, addr, zero, DCZVA_BYTES))
         return a64_fail(c, i,
                         "DC ZVA at 0x%llx: the block is not writable RAM; zeroing device "
@@ -239,13 +261,13 @@ static int op_sys(struct a64_cpu *c, const struct a64_insn *i)
     case SYS_TLBI:
         /* Every TLBI variant (by VA, ASID, all) flushes the whole soft TLB:
          * over-invalidation is always permitted.  Blocks are keyed by
-         * virtual pc, so a translation change must drop them too. */
-        mmu_flush(c->mmu);
-        dcache_invalidate(&c->dc);
-        mmu_unwatch_all(c->mmu);
+         * virtual pc, so each is re-checked against the new mapping
+         * before its next use (a64_mmu_changed). */
+        a64_mmu_changed(c);
         break;
-    case SYS_AT:
-        return a64_fail(c, i, "AT (address translation) lands with the A64 MMU issue");
+    case SYS_AT: /* op2 bit 0: write; bit 1: EL0 (S1E1R, S1E1W, S1E0R, S1E0W) */
+        a64_mmu_at(c, c->x[i->d], (i->p2 >> 1) & 1, i->p2 & 1);
+        break;
     }
     return a64_op_next(c, i);
 }
@@ -280,6 +302,9 @@ bool a64_dec_sys(struct a64_insn *in, uint32_t w, uint64_t pc)
     if (op < 0)
         return false;
     in->p0 = (uint8_t)op;
+    in->p1 = (uint8_t)(w & 31); /* Rt as encoded, for a trap's syndrome */
+    in->p2 = (uint8_t)op2;
+    in->imm2 = a64_bits(w, 20, 5); /* op0:op1:CRn:CRm:op2, for a trap */
     in->d = a64_rz(w & 31);
     in->fn = op_sys;
     return true;

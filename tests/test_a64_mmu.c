@@ -1,0 +1,469 @@
+/* tests/test_a64_mmu.c: stage 1 translation at EL0/EL1 (Arm ARM D8), 4 KiB
+ * granule, with page tables built by the test.
+ *
+ * The map (TCR_EL1: T0SZ = T1SZ = 16, 48-bit VAs, both halves 4 KiB):
+ *   0x40000000-0x401fffff  2 MiB block, identity (code, tables, data)
+ *   0x40200000-0x403fffff  4 KiB pages through L3, identity unless a test
+ *                          changes an entry (EL0 code, the vectors at VEC)
+ *   0x40600000             2 MiB block aliasing 0x40000000 (RW)
+ *   0x50000000             2 MiB Device block at the UART 0x09000000
+ *   0xffffffffc0000000     1 GiB block through TTBR1 at 0x40000000
+ * MAIR_EL1: index 0 Normal write-back (0xff), index 1 Device-nGnRnE (0x00).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "squib/accel.h"
+#include "squib/regs.h"
+#include "tests/a64_harness.h"
+
+#define SCTLR_EL1 SYSREG(3, 0, 1, 0, 0)
+#define TTBR0_EL1 SYSREG(3, 0, 2, 0, 0)
+#define TTBR1_EL1 SYSREG(3, 0, 2, 0, 1)
+#define TCR_EL1 SYSREG(3, 0, 2, 0, 2)
+#define MAIR_EL1 SYSREG(3, 0, 10, 2, 0)
+#define PAR_EL1 SYSREG(3, 0, 7, 4, 0)
+
+#define L0 0x40010000ULL
+#define L1 0x40011000ULL
+#define L2 0x40012000ULL
+#define L3 0x40013000ULL /* maps 0x40200000-0x403fffff */
+#define L0H 0x40014000ULL
+#define L1H 0x40015000ULL
+#define HIGH 0xffffffffc0000000ULL
+#define ALIAS 0x600000ULL /* VA = PA + ALIAS in the alias block */
+#define DEV 0x50000000ULL
+#define UART 0x09000000ULL
+#define USER 0x40380000ULL /* EL0 code page (AP = RO at EL0 and EL1) */
+
+/* Descriptor bits (D8.3). */
+#define D_VALID 1ULL
+#define D_TABLE 3ULL /* table (levels 0-2) or page (level 3) */
+#define D_AF (1ULL << 10)
+#define D_AP_EL0 (1ULL << 6) /* AP[1]: EL0 access */
+#define D_AP_RO (1ULL << 7)  /* AP[2]: read-only */
+#define D_DEVICE (1ULL << 2) /* AttrIndx 1 */
+#define D_PXN (1ULL << 53)
+#define D_UXN (1ULL << 54)
+
+static uint64_t sctlr0;
+
+static void setup(void)
+{
+    cr_assert_eq(squib_vm_create("interp", SQUIB_ARCH_ARM64, &vm), 0, "%s", squib_errmsg());
+    ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(ram != MAP_FAILED);
+    cr_assert_eq(squib_vm_map_ram(vm, RAM_BASE, RAM_SIZE, ram, 0), 0, "%s", squib_errmsg());
+    cr_assert_eq(squib_vcpu_create(vm, 0, &vcpu), 0, "%s", squib_errmsg());
+    memset(&ex, 0, sizeof ex);
+    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
+
+    poke64(L0, L1 | D_TABLE);
+    poke64(L1 + 8 * 1, L2 | D_TABLE);
+    poke64(L2 + 8 * 0, 0x40000000 | D_AF | D_VALID);
+    poke64(L2 + 8 * 1, L3 | D_TABLE);
+    for (unsigned k = 0; k < 512; k++)
+        poke64(L3 + 8 * k, (0x40200000 + 0x1000ULL * k) | D_AF | D_TABLE);
+    poke64(L2 + 8 * 3, 0x40000000 | D_AF | D_VALID);
+    poke64(L2 + 8 * 128, UART | D_AF | D_DEVICE | D_UXN | D_PXN | D_VALID);
+    poke64(L0H + 8 * 511, L1H | D_TABLE);
+    poke64(L1H + 8 * 511, 0x40000000 | D_AF | D_VALID);
+    poke64(L3 + 8 * ((USER - 0x40200000) >> 12), USER | D_AF | D_AP_EL0 | D_AP_RO | D_TABLE);
+
+    sysreg_set(MAIR_EL1, 0x00ff);
+    sysreg_set(TCR_EL1, 16 | 16ULL << 16 | 2ULL << 30);
+    sysreg_set(TTBR0_EL1, L0);
+    sysreg_set(TTBR1_EL1, L0H);
+    vectors_install();
+    sctlr0 = sysreg_get(SCTLR_EL1);
+}
+
+static void teardown(void)
+{
+    squib_vm_destroy(vm);
+    munmap(ram, RAM_SIZE);
+}
+
+static void mmu_on(void)
+{
+    sysreg_set(SCTLR_EL1, sctlr0 | 1);
+}
+
+/* The L3 entry of a VA in 0x40200000-0x403fffff. */
+static uint64_t l3(uint64_t va)
+{
+    return L3 + 8 * ((va - 0x40200000) >> 12);
+}
+
+TestSuite(a64_mmu, .init = setup, .fini = teardown, .timeout = 30);
+
+/* The guest turns the MMU on itself; then a 2 MiB block, a remapped 4 KiB
+ * page and the TTBR1 half all translate. */
+Test(a64_mmu, enable_blocks_pages_and_ttbr1)
+{
+    static const uint32_t code[] = {
+        0xd5181000, /* msr sctlr_el1, x0 */
+        0xd5033fdf, /* isb */
+        0xf9400022, /* ldr x2, [x1] */
+        0xf9400083, /* ldr x3, [x4] */
+        0xf94000a6, /* ldr x6, [x5] */
+        HVC0,
+    };
+    load(code, N(code));
+    poke64(DATA, 0x1111);
+    poke64(0x40205000, 0x5555);
+    poke64(l3(0x40201000), 0x40205000 | D_AF | D_TABLE);
+    R.x[0] = sctlr0 | 1;
+    R.x[1] = DATA;
+    R.x[4] = HIGH + (DATA - 0x40000000);
+    R.x[5] = 0x40201000;
+    go_hvc();
+    X(2, 0x1111);
+    X(3, 0x1111);
+    X(6, 0x5555);
+    cr_assert_eq(sysreg_get(SCTLR_EL1) & 1, 1);
+}
+
+/* An access through a Device mapping exits with the physical address; an
+ * unaligned one is an Alignment fault with FAR = the virtual address. */
+Test(a64_mmu, mmio_through_a_mapping)
+{
+    static const uint32_t code[] = {
+        0xb9400020, /* ldr w0, [x1] */
+        0xb8401020, /* ldur w0, [x1, #1] */
+    };
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = DEV + 0x10;
+    go_expect(SQUIB_EXIT_MMIO);
+    cr_assert_eq(ex.pc, CODE);
+    cr_assert_eq(ex.mmio.addr, UART + 0x10, "addr 0x%llx", (unsigned long long)ex.mmio.addr);
+    cr_assert_eq(ex.mmio.size, 4);
+    ex.mmio.data = 0x77;
+    expect_dabort(CODE + 4, 0x21, DEV + 0x11, false);
+    X(0, 0x77);
+}
+
+/* Translation faults at levels 0-3 (DFSC 0b0001LL), out-of-range VAs and
+ * EPD0 (level 0). */
+Test(a64_mmu, translation_faults_at_each_level)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+    };
+    static const struct {
+        uint64_t va;
+        unsigned dfsc;
+    } cases[] = {
+        {0x0000800000000000ULL, 0x04}, /* L0 entry 256 invalid */
+        {0x0000000080000000ULL, 0x05}, /* L1 entry 2 invalid */
+        {0x0000000040a00000ULL, 0x06}, /* L2 entry 5 invalid */
+        {0x0000000040300000ULL, 0x07}, /* L3 entry 0x100 cleared below */
+        {0x0001000000000000ULL, 0x04}, /* beyond the 48-bit TTBR0 range */
+        {0xfff0000000000000ULL, 0x04}, /* neither TTBR0 nor TTBR1 range */
+    };
+    poke64(l3(0x40300000), 0);
+    load(code, N(code));
+    mmu_on();
+    for (unsigned k = 0; k < N(cases); k++) {
+        R.pc = CODE;
+        R.pstate = 0x3c5;
+        R.x[1] = cases[k].va;
+        expect_dabort(CODE, cases[k].dfsc, cases[k].va, false);
+    }
+    sysreg_set(TCR_EL1, sysreg_get(TCR_EL1) | 1u << 7); /* EPD0 */
+    R.pc = HIGH + (CODE - 0x40000000); /* run through TTBR1 meanwhile */
+    R.pstate = 0x3c5;
+    R.x[1] = DATA;
+    sysreg_set(VBAR_EL1, HIGH + (VEC - 0x40000000)); /* the vectors through TTBR1 too */
+    go_expect(SQUIB_EXIT_HYPERCALL);
+    cr_assert_eq(sysreg_get(ESR_EL1) & 0x3f, 0x04);
+    cr_assert_eq(R.elr_el1, HIGH + (CODE - 0x40000000));
+}
+
+/* AF = 0 is an Access flag fault (hardware AF management is not offered):
+ * 0b0010LL at the level of the entry. */
+Test(a64_mmu, access_flag_faults)
+{
+    static const uint32_t code[] = {
+        0xf9000022, /* str x2, [x1] */
+    };
+    poke64(l3(0x40202000), 0x40202000 | D_TABLE);
+    poke64(L2 + 8 * 4, 0x40000000 | D_VALID);
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = 0x40202008;
+    expect_dabort(CODE, 0x0b, 0x40202008, true);
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    R.x[1] = 0x40800010;
+    expect_dabort(CODE, 0x0a, 0x40800010, true);
+}
+
+/* ERET to EL0 code on a read-only page: EL0 reads it, its write and its
+ * read of an EL1-only page are permission faults (0b0011LL) taken to the
+ * lower-EL vector; SVC comes back. */
+Test(a64_mmu, el0_permissions)
+{
+    static const uint32_t code[] = {
+        0xd518401f, /* msr spsr_el1, xzr */
+        0xd5184021, /* msr elr_el1, x1 */
+        0xd69f03e0, /* eret */
+    };
+    static const uint32_t user[] = {
+        0xf9400027, /* ldr x7, [x1] */
+        0xd4000021, /* svc #1 */
+        0xf9000027, /* str x7, [x1] */
+        0xf9400083, /* ldr x3, [x4] */
+    };
+    load_at(USER, user, N(user));
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = USER;
+    R.x[4] = DATA; /* EL1-only (AP = 00) */
+    expect_exception(0x400, 0x15, USER + 8);
+    X(7, 0xd4000021f9400027ULL); /* its own first two words */
+    R.pc = USER + 8;
+    R.pstate = 0;
+    uint64_t esr = expect_exception(0x400, 0x24, USER + 8);
+    cr_assert_eq(esr & 0x7f, 0x40 | 0x0f, "WnR, permission fault level 3: ESR 0x%llx",
+                 (unsigned long long)esr);
+    cr_assert_eq(sysreg_get(FAR_EL1), USER);
+    R.pc = USER + 12;
+    R.pstate = 0;
+    esr = expect_exception(0x400, 0x24, USER + 12);
+    cr_assert_eq(esr & 0x7f, 0x0e, "permission fault level 2 (the block)");
+    cr_assert_eq(sysreg_get(FAR_EL1), DATA);
+}
+
+/* Execute permissions: PXN at EL1, UXN at EL0, and EL1 never executes
+ * what EL0 may write (Instruction Aborts, IFSC 0b0011LL, FAR = pc). */
+Test(a64_mmu, execute_never)
+{
+    static const uint32_t code[] = {
+        0xd61f0020, /* br x1 */
+    };
+    load(code, N(code));
+    memcpy(host(0x40210000), &(uint32_t){HVC0}, 4);
+    memcpy(host(0x40211000), &(uint32_t){HVC0}, 4);
+    poke64(l3(0x40210000), 0x40210000 | D_AF | D_PXN | D_TABLE);
+    poke64(l3(0x40211000), 0x40211000 | D_AF | D_AP_EL0 | D_TABLE);
+    mmu_on();
+    R.x[1] = 0x40210000;
+    expect_exception(0x200, 0x21, 0x40210000);
+    cr_assert_eq(sysreg_get(ESR_EL1) & 0x3f, 0x0f);
+    cr_assert_eq(sysreg_get(FAR_EL1), 0x40210000);
+
+    load(code, N(code));
+    R.pstate = 0x3c5;
+    R.x[1] = 0x40211000;
+    expect_exception(0x200, 0x21, 0x40211000);
+
+    /* EL0 may execute a PXN page but not a UXN one. */
+    poke64(l3(USER), USER | D_AF | D_AP_EL0 | D_AP_RO | D_PXN | D_TABLE);
+    poke64(l3(0x40212000), 0x40212000 | D_AF | D_AP_EL0 | D_UXN | D_TABLE);
+    sysreg_set(TTBR0_EL1, L0); /* flushes the TLB after the edits */
+    load_at(USER, code, N(code));
+    R.pstate = 0;
+    R.x[1] = 0x40212000;
+    expect_exception(0x400, 0x20, 0x40212000);
+    cr_assert_eq(sysreg_get(ESR_EL1) & 0x3f, 0x0f);
+}
+
+/* LDTR at EL1 checks EL0 permissions; LDR to the same page works. */
+Test(a64_mmu, ldtr_uses_el0_permissions)
+{
+    static const uint32_t code[] = {
+        0xf9400020, /* ldr x0, [x1] */
+        0xf8400820, /* ldtr x0, [x1] */
+    };
+    load(code, N(code));
+    mmu_on();
+    poke64(DATA, 0xabc);
+    R.x[1] = DATA;
+    expect_dabort(CODE + 4, 0x0e, DATA, false); /* EC 0x25: taken from EL1 */
+    X(0, 0xabc);
+    R.pc = CODE + 4;
+    R.pstate = 0x3c5;
+    R.x[1] = USER; /* EL0-readable */
+    R.x[0] = 0;
+    poke64(USER, 0x1234);
+    memcpy(host(CODE + 8), &(uint32_t){HVC0}, 4);
+    go_hvc();
+    X(0, 0x1234);
+}
+
+/* A store through an alias mapping to code that already ran: the new code
+ * runs the next time (the decode cache watches physical pages). */
+Test(a64_mmu, self_modifying_code_through_an_alias)
+{
+    static const uint32_t code[] = {
+        0xd63f0060, /* blr x3 */
+        0xb9000041, /* str w1, [x2] */
+        0xd63f0060, /* blr x3 */
+        HVC0,
+    };
+    static const uint32_t tgt[] = {
+        0xd2800020, /* mov x0, #1 */
+        0xd65f03c0, /* ret */
+    };
+    load_at(CODE + 0x100, tgt, N(tgt));
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = 0xd2800040; /* mov x0, #2 */
+    R.x[2] = CODE + 0x100 + ALIAS;
+    R.x[3] = CODE + 0x100;
+    go_hvc();
+    X(0, 2);
+}
+
+/* A changed entry takes effect after TLBI; AT reports translations and
+ * faults in PAR_EL1. */
+Test(a64_mmu, tlbi_and_address_translation)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+        0xd508871f, /* tlbi vmalle1 */
+        0xf9400023, /* ldr x3, [x1] */
+        0xd5087821, /* at s1e1r, x1 */
+        0xd5387404, /* mrs x4, par_el1 */
+        0xd5087861, /* at s1e0w, x1 */
+        0xd5387405, /* mrs x5, par_el1 */
+        HVC0,
+    };
+    load(code, N(code));
+    poke64(0x40220000, 1);
+    poke64(0x40221000, 2);
+    mmu_on();
+    R.x[1] = 0x40220000;
+    load_at(CODE, code, 1);
+    memcpy(host(CODE + 4), &(uint32_t){HVC0}, 4);
+    go_hvc();
+    X(2, 1);
+    poke64(l3(0x40220000), 0x40221000 | D_AF | D_TABLE);
+    load(code, N(code));
+    go_hvc();
+    X(3, 2);
+    X(4, 0xffULL << 56 | 0x40221000); /* Normal WB, PA */
+    X(5, 1 | 0x0f << 1 | 1u << 11); /* F, permission fault level 3 */
+}
+
+Test(a64_mmu, other_granules_are_reported)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+    };
+    load(code, N(code));
+    sysreg_set(TCR_EL1, 16 | 16ULL << 16 | 2ULL << 30 | 1ULL << 14); /* TG0 = 64 KiB */
+    mmu_on();
+    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
+    cr_assert(strstr(ex.internal.message, "granule"), "%s", ex.internal.message);
+}
+
+/* Code remapped under the same virtual address within one run: after TLBI
+ * the decoded block is compared with the new page and replaced. */
+Test(a64_mmu, remapped_code_after_tlbi)
+{
+    static const uint32_t code[] = {
+        0xd63f0020, /* blr x1 */
+        0xaa0003e4, /* mov x4, x0 */
+        0xf9000043, /* str x3, [x2] */
+        0xd508871f, /* tlbi vmalle1 */
+        0xd63f0020, /* blr x1 */
+        HVC0,
+    };
+    static const uint32_t one[] = {
+        0xd2800020, /* mov x0, #1 */
+        0xd65f03c0, /* ret */
+    };
+    static const uint32_t two[] = {
+        0xd2800040, /* mov x0, #2 */
+        0xd65f03c0, /* ret */
+    };
+    load_at(0x40231000, two, N(two));
+    load_at(0x40230000, one, N(one));
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = 0x40230000;
+    R.x[2] = l3(0x40230000);
+    R.x[3] = 0x40231000 | D_AF | D_TABLE;
+    go_hvc();
+    X(4, 1);
+    X(0, 2);
+}
+
+/* SCTLR_EL1.WXN: writable memory is never executable (the code's 2 MiB
+ * block is writable: the fetch faults at level 2; the vectors are made
+ * read-only).  APTable[1] in a table entry makes everything below it
+ * read-only. */
+Test(a64_mmu, wxn_and_ap_table)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+        0xf9000022, /* str x2, [x1] */
+    };
+    load(code, N(code));
+    poke64(l3(VEC), VEC | D_AF | D_AP_RO | D_TABLE);
+    sysreg_set(SCTLR_EL1, sctlr0 | 1 | 1u << 19);
+    expect_exception(0x200, 0x21, CODE);
+    cr_assert_eq(sysreg_get(ESR_EL1) & 0x3f, 0x0e);
+
+    sysreg_set(SCTLR_EL1, sctlr0 | 1);
+    poke64(L2 + 8 * 1, L3 | D_TABLE | 1ULL << 62); /* APTable = 0b10 */
+    sysreg_set(TTBR0_EL1, L0);
+    poke64(0x40220000, 0x99);
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    R.x[1] = 0x40220000;
+    expect_dabort(CODE + 4, 0x0f, 0x40220000, true);
+    X(2, 0x99);
+}
+
+/* A 39-bit TTBR0 range (T0SZ = 25) starts the walk at level 1; a VA above
+ * it is a level 0 translation fault.  A table outside RAM is a synchronous
+ * external abort on the walk (DFSC 0b0101LL). */
+Test(a64_mmu, smaller_va_range_and_walk_abort)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+        0xf9400083, /* ldr x3, [x4] */
+    };
+    load(code, N(code));
+    poke64(DATA, 0x4242);
+    sysreg_set(TCR_EL1, 25 | 16ULL << 16 | 2ULL << 30);
+    sysreg_set(TTBR0_EL1, L1);
+    mmu_on();
+    R.x[1] = DATA;
+    R.x[4] = 0x8000000000ULL;
+    expect_dabort(CODE + 4, 0x04, 0x8000000000ULL, false);
+    X(2, 0x4242);
+
+    poke64(L1 + 8 * 2, 0x10000000 | D_TABLE); /* a level 2 table that is not RAM */
+    sysreg_set(TTBR0_EL1, L1);
+    R.pc = CODE + 4;
+    R.pstate = 0x3c5;
+    R.x[4] = 0x80000000;
+    expect_dabort(CODE + 4, 0x16, 0x80000000, false);
+}
+
+/* TCR_EL1.TBI0: data accesses ignore the top byte (FAR keeps it); without
+ * it such an address is outside the TTBR0 range. */
+Test(a64_mmu, top_byte_ignore)
+{
+    static const uint32_t code[] = {
+        0xf9400022, /* ldr x2, [x1] */
+    };
+    uint64_t tagged = 0x5aULL << 56 | DATA;
+    load(code, N(code));
+    poke64(DATA, 0x77);
+    mmu_on();
+    R.x[1] = tagged;
+    expect_dabort(CODE, 0x04, tagged, false);
+    sysreg_set(TCR_EL1, sysreg_get(TCR_EL1) | 1ULL << 37);
+    load(code, N(code));
+    memcpy(host(CODE + 4), &(uint32_t){HVC0}, 4);
+    R.pstate = 0x3c5;
+    go_hvc();
+    X(2, 0x77);
+}
