@@ -11,9 +11,7 @@
 
 #include <string.h>
 
-/* Implicit supervisor access to linear memory; false on any failure
- * (a fault: the caller escalates; device memory is not supported here). */
-static bool sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, bool write)
+bool x86_sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, bool write)
 {
     struct mmu *m = cpu->mmu;
     struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
@@ -27,7 +25,7 @@ static bool sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned le
 
 static bool sys_read(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len)
 {
-    return sys_access(cpu, lin, buf, len, false);
+    return x86_sys_access(cpu, lin, buf, len, false);
 }
 
 /* Loads a code or data descriptor's hidden part from the GDT/LDT. */
@@ -87,7 +85,7 @@ struct frame {
 static bool push(struct x86_cpu *cpu, struct frame *f, unsigned size, uint64_t v)
 {
     f->sp = (f->sp - size) & (f->mask_bytes == 8 ? ~0ULL : f->mask_bytes == 4 ? 0xffffffffULL : 0xffffULL);
-    return sys_access(cpu, f->base + f->sp, &v, size, true);
+    return x86_sys_access(cpu, f->base + f->sp, &v, size, true);
 }
 
 /* One delivery attempt; returns 0, or the vector of a fault it raised

@@ -256,15 +256,9 @@ bool x86_io_permitted(struct x86_cpu *cpu, uint16_t port, unsigned size)
     if (tss32 && tr->limit >= 0x67) {
         uint16_t base;
         uint16_t bits;
-        struct mmu *m = cpu->mmu;
-        struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
-        mmu_set_user(m, false);
-        cpu->implicit_supervisor = true;
-        bool ok = mmu_read(m, tr->base + 0x66, &base, 2) &&
+        bool ok = x86_sys_access(cpu, tr->base + 0x66, &base, 2, false) &&
                   (uint32_t)base + port / 8 + 1 <= tr->limit &&
-                  mmu_read(m, tr->base + base + port / 8, &bits, 2);
-        cpu->implicit_supervisor = false;
-        m->cur = saved;
+                  x86_sys_access(cpu, tr->base + base + port / 8, &bits, 2, false);
         if (ok && !((bits >> (port & 7)) & ((1u << size) - 1)))
             return true;
     }

@@ -292,13 +292,7 @@ int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
             return x86_exception(cpu, 11, sel & ~3u);
         if (cpu->mode == X86_MODE_LONG64) {
             uint32_t hi;
-            struct mmu *m = cpu->mmu;
-            struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
-            mmu_set_user(m, false);
-            cpu->implicit_supervisor = true;
-            bool got = mmu_read(m, cpu->gdtr.base + (sel & ~7u) + 8, &hi, 4);
-            cpu->implicit_supervisor = false;
-            m->cur = saved;
+            bool got = x86_sys_access(cpu, cpu->gdtr.base + (sel & ~7u) + 8, &hi, 4, false);
             if (!got || (sel & ~7u) + 15 > cpu->gdtr.limit)
                 return x86_exception(cpu, 13, sel & ~3u);
             d.base |= (uint64_t)hi << 32;
@@ -309,13 +303,7 @@ int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
             /* LTR marks the TSS busy, in the descriptor too (SDM 8.2.2). */
             d.attr |= 2;
             uint8_t b = (uint8_t)(d.attr & 0xff);
-            struct mmu *m = cpu->mmu;
-            struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
-            mmu_set_user(m, false);
-            cpu->implicit_supervisor = true;
-            mmu_write(m, cpu->gdtr.base + (sel & ~7u) + 5, &b, 1);
-            cpu->implicit_supervisor = false;
-            m->cur = saved;
+            x86_sys_access(cpu, cpu->gdtr.base + (sel & ~7u) + 5, &b, 1, true);
             cpu->tr = d;
         }
         return X86_NEXT;

@@ -23,16 +23,10 @@ static void mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment 
     s->attr |= A_ACCESSED;
     const struct x86_segment *t = (sel & 4) ? &cpu->ldtr : &cpu->gdtr;
     uint8_t b;
-    struct mmu *m = cpu->mmu;
-    struct mmu_tlb_entry(*saved)[MMU_TLB_WAYS] = m->cur;
-    mmu_set_user(m, false);
-    cpu->implicit_supervisor = true;
-    if (mmu_read(m, t->base + (sel & ~7u) + 5, &b, 1)) {
+    if (x86_sys_access(cpu, t->base + (sel & ~7u) + 5, &b, 1, false)) {
         b |= A_ACCESSED;
-        mmu_write(m, t->base + (sel & ~7u) + 5, &b, 1);
+        x86_sys_access(cpu, t->base + (sel & ~7u) + 5, &b, 1, true);
     }
-    cpu->implicit_supervisor = false;
-    m->cur = saved;
 }
 
 /* Loads data/stack segment register `seg` with `sel`.  0, or a fault:

@@ -207,6 +207,10 @@ int x86_op_grp7(struct x86_cpu *cpu, const struct x86_insn *i);
  * and SS after a control transfer that changed them (no flush needed: the
  * TLBs are per privilege and blocks are keyed by mode). */
 void x86_privilege_changed(struct x86_cpu *cpu);
+/* exception.c: an implicit supervisor access to linear memory (descriptor
+ * tables, the TSS, an exception frame), whatever the CPL; false on a fault
+ * or device memory (the caller decides what that raises). */
+bool x86_sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, bool write);
 /* exception.c: the hidden part of selector `sel` from the GDT/LDT; false if
  * outside the table or unreadable. */
 bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out);
