@@ -7,11 +7,6 @@
  */
 #include "cpu/x86/x86.h"
 
-uint64_t x86_size_mask(unsigned size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
-
 static uint64_t sign_bit(unsigned size)
 {
     return 1ULL << (8 * size - 1);

@@ -313,7 +313,11 @@ bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint6
 void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel);
 /* The stack's address size: 8 in 64-bit mode, else SS.B ? 4 : 2. */
 unsigned x86_stack_size(const struct x86_cpu *cpu);
-uint64_t x86_size_mask(unsigned size);
+/* All ones in the low `size` bytes (inline: on every operand's path). */
+static inline uint64_t x86_size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
 
 /* alu.c: the eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP)
  * with exact flags (SDM Vol. 1, 3.4.3.1 and Appendix A). */
