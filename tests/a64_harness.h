@@ -20,12 +20,36 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HVC0 0xd4000002u
+#define FLAG_N 0x80000000u
+#define FLAG_Z 0x40000000u
+#define FLAG_C 0x20000000u
+#define FLAG_V 0x10000000u
 
 static struct squib_vm *vm;
 static struct squib_vcpu *vcpu;
 static uint8_t *ram;
 static struct squib_exit ex;
 static struct squib_arm64_regs R; /* the test's view of the core registers */
+
+/* The common fixture: a VM on the interpreter, RAM at RAM_BASE, vCPU 0,
+ * R holding its reset registers.  Test files call these from their
+ * setup()/teardown() and add what they need. */
+static inline void a64_fixture_init(void)
+{
+    cr_assert_eq(squib_vm_create("interp", SQUIB_ARCH_ARM64, &vm), 0, "%s", squib_errmsg());
+    ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(ram != MAP_FAILED);
+    cr_assert_eq(squib_vm_map_ram(vm, RAM_BASE, RAM_SIZE, ram, 0), 0, "%s", squib_errmsg());
+    cr_assert_eq(squib_vcpu_create(vm, 0, &vcpu), 0, "%s", squib_errmsg());
+    memset(&ex, 0, sizeof ex);
+    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
+}
+
+static inline void a64_fixture_fini(void)
+{
+    squib_vm_destroy(vm);
+    munmap(ram, RAM_SIZE);
+}
 
 static inline void *host(uint64_t gpa)
 {

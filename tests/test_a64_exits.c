@@ -24,22 +24,16 @@ static uint8_t *rom;
 
 static void setup(void)
 {
-    cr_assert_eq(squib_vm_create("interp", SQUIB_ARCH_ARM64, &vm), 0, "%s", squib_errmsg());
-    ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    a64_fixture_init();
     rom = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert(ram != MAP_FAILED && rom != MAP_FAILED);
-    cr_assert_eq(squib_vm_map_ram(vm, RAM_BASE, RAM_SIZE, ram, 0), 0, "%s", squib_errmsg());
+    cr_assert(rom != MAP_FAILED);
     cr_assert_eq(squib_vm_map_ram(vm, ROM_BASE, 0x1000, rom, SQUIB_MEM_READONLY), 0, "%s",
                  squib_errmsg());
-    cr_assert_eq(squib_vcpu_create(vm, 0, &vcpu), 0, "%s", squib_errmsg());
-    memset(&ex, 0, sizeof ex);
-    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
 }
 
 static void teardown(void)
 {
-    squib_vm_destroy(vm);
-    munmap(ram, RAM_SIZE);
+    a64_fixture_fini();
     munmap(rom, 0x1000);
 }
 

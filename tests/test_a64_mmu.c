@@ -51,13 +51,7 @@ static uint64_t sctlr0;
 
 static void setup(void)
 {
-    cr_assert_eq(squib_vm_create("interp", SQUIB_ARCH_ARM64, &vm), 0, "%s", squib_errmsg());
-    ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert(ram != MAP_FAILED);
-    cr_assert_eq(squib_vm_map_ram(vm, RAM_BASE, RAM_SIZE, ram, 0), 0, "%s", squib_errmsg());
-    cr_assert_eq(squib_vcpu_create(vm, 0, &vcpu), 0, "%s", squib_errmsg());
-    memset(&ex, 0, sizeof ex);
-    cr_assert_eq(squib_vcpu_get_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &R, sizeof R), 0);
+    a64_fixture_init();
 
     poke64(L0, L1 | D_TABLE);
     poke64(L1 + 8 * 1, L2 | D_TABLE);
@@ -81,8 +75,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    squib_vm_destroy(vm);
-    munmap(ram, RAM_SIZE);
+    a64_fixture_fini();
 }
 
 static void mmu_on(void)
