@@ -93,7 +93,9 @@ void *mmu_fill(struct mmu *m, uint64_t addr, bool write, bool fetch);
 
 /* Host pointer for an access at `addr` that does not cross a page, or
  * NULL (see mmu_fill: a fault or an exit). */
-static inline void *mmu_ptr(struct mmu *m, uint64_t addr, bool write)
+/* The TLB's answer alone: a host pointer on a hit, NULL on a miss (no
+ * walk, no fill). */
+static inline void *mmu_probe(struct mmu *m, uint64_t addr, bool write)
 {
     uint64_t page = addr & MMU_PAGE_MASK;
     struct mmu_tlb_entry *set = m->cur[mmu_set_index(page)];
@@ -101,7 +103,13 @@ static inline void *mmu_ptr(struct mmu *m, uint64_t addr, bool write)
         if ((write ? set[w].tag_write : set[w].tag_read) == page)
             return (void *)(uintptr_t)(addr + set[w].addend);
     }
-    return mmu_fill(m, addr, write, false);
+    return NULL;
+}
+
+static inline void *mmu_ptr(struct mmu *m, uint64_t addr, bool write)
+{
+    void *p = mmu_probe(m, addr, write);
+    return p ? p : mmu_fill(m, addr, write, false);
 }
 
 /* The same for instruction fetch (the walker checks execute permission). */

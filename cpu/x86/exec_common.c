@@ -64,12 +64,7 @@ static inline void *stack_ram(struct x86_cpu *cpu, uint64_t sp, unsigned size, b
 {
     if (cpu->mode != X86_MODE_LONG64 || (sp & (MMU_PAGE_SIZE - 1)) + size > MMU_PAGE_SIZE)
         return NULL;
-    uint64_t page = sp & MMU_PAGE_MASK;
-    struct mmu_tlb_entry *set = cpu->mmu->cur[mmu_set_index(page)];
-    for (int w = 0; w < MMU_TLB_WAYS; w++)
-        if ((write ? set[w].tag_write : set[w].tag_read) == page)
-            return (void *)(uintptr_t)(sp + set[w].addend);
-    return NULL;
+    return mmu_probe(cpu->mmu, sp, write);
 }
 
 bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v)
