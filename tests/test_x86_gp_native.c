@@ -309,9 +309,137 @@ Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
                  amd ? "AMD: undefined flags compared too" : "undefined flags masked");
 }
 
+/* Lazy flags (cpu/x86/fast.c): a flag-setting instruction, sometimes an
+ * INC/DEC after it (which keeps the carry of the first), sometimes CMOVcc or
+ * SETcc, then Jcc with a random condition over `add r14, 1`: the branch reads the flags in their
+ * lazy form, across a block boundary.  Every register and RFLAGS compared. */
+static const struct form setters[] = {
+    {"ADD Ev,Gv", {0x01}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"ADD Gv,Ev", {0x03}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"SUB Ev,Gv", {0x29}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"SUB Gv,Ev", {0x2B}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"CMP Ev,Gv", {0x39}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"CMP Gv,Ev", {0x3B}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"AND Gv,Ev", {0x23}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"OR Ev,Gv", {0x09}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"XOR Gv,Ev", {0x33}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"TEST Ev,Gv", {0x85}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"ADD Ev,Iz", {0x81}, 1, 0, IZ, false, true, true, 0, false, 0, false},
+    {"SUB Ev,Ib", {0x83}, 1, 5, 1, false, true, true, 0, false, 0, false},
+    {"CMP Ev,Ib", {0x83}, 1, 7, 1, false, true, true, 0, false, 0, false},
+    {"CMP Ev,Iz", {0x81}, 1, 7, IZ, false, true, true, 0, false, 0, false},
+    {"AND Ev,Ib", {0x83}, 1, 4, 1, false, true, true, 0, false, 0, false},
+    {"XOR Ev,Iz", {0x81}, 1, 6, IZ, false, true, true, 0, false, 0, false},
+    {"CMP rAX,Iz", {0x3D}, 1, -3, IZ, false, false, true, 0, false, 0, false},
+    {"TEST rAX,Iz", {0xA9}, 1, -3, IZ, false, false, true, 0, false, 0, false},
+    {"INC Ev", {0xFF}, 1, 0, 0, false, false, true, 0, false, 0, false},
+    {"DEC Ev", {0xFF}, 1, 1, 0, false, false, true, 0, false, 0, false},
+    {"ADC Ev,Gv", {0x11}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"SBB Gv,Ev", {0x1B}, 1, -1, 0, false, true, true, 0, false, 0, false},
+    {"CMP Eb,Gb", {0x38}, 1, -1, 0, true, true, true, 0, false, 0, false},
+};
+
+Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
+{
+    uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        cr_skip_test("no executable page for the host side");
+    static uint8_t host_data[DATA_SIZE], init[DATA_SIZE];
+    const char *env = getenv("SQUIB_X86_NATIVE_CASES");
+    unsigned cases = (env && *env ? (unsigned)strtoul(env, NULL, 0) : 2000) * 16;
+    gp_mode(GP_LONG64);
+    unsigned bad = 0;
+    char first[400] = "";
+    static const uint8_t api[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
+    for (unsigned k = 0; k < cases; k++) {
+        const struct form *f = &setters[rnd() % (sizeof setters / sizeof setters[0])];
+        uint8_t c[64];
+        struct nstate s, t;
+        unsigned n = make_case(f, c, &s);
+        if (rnd() % 2) /* INC/DEC of another register after it */
+            n += make_case(&setters[rnd() % 2 ? 18 : 19], c + n, &t);
+        unsigned cc = rnd() % 16;
+        switch (rnd() % 4) {
+        case 0: /* CMOVcc r15, r13 (32- or 64-bit) */
+            c[n++] = rnd() % 2 ? 0x4D : 0x45;
+            c[n++] = 0x0F;
+            c[n++] = (uint8_t)(0x40 | cc);
+            c[n++] = 0xFD;
+            break;
+        case 1: /* SETcc r12b */
+            c[n++] = 0x41;
+            c[n++] = 0x0F;
+            c[n++] = (uint8_t)(0x90 | cc);
+            c[n++] = 0xC4;
+            break;
+        default:
+            break;
+        }
+        c[n++] = (uint8_t)(0x70 | (rnd() % 16)); /* Jcc +4 */
+        c[n++] = 4;
+        static const uint8_t add_r14[] = {0x49, 0x83, 0xC6, 0x01};
+        memcpy(c + n, add_r14, 4);
+        n += 4;
+        for (unsigned b = 0; b < DATA_SIZE; b++)
+            init[b] = (uint8_t)interesting();
+        memcpy(page, c, n);
+        page[n] = 0xC3;
+        memcpy(host_data, init, DATA_SIZE);
+        struct nstate h = s;
+        h.r[BASE] = (uint64_t)(uintptr_t)host_data;
+        native_call(&h, page);
+        c[n] = 0xF4;
+        code(c, n + 1);
+        memcpy(ram + GP_DATA, init, DATA_SIZE);
+        struct squib_x86_regs g = {0};
+        uint64_t *gr = &g.rax;
+        for (int r = 0; r < 16; r++)
+            gr[r] = s.r[api[r]];
+        g.rbx = GP_DATA;
+        g.rsp = GP_STACK;
+        g.rip = GP_CODE;
+        g.rflags = s.rflags;
+        set_regs(g);
+        run();
+        char why[300] = "";
+        if (ex.kind != SQUIB_EXIT_HLT) {
+            snprintf(why, sizeof why, "exit %s", squib_exit_kind_name(ex.kind));
+        } else {
+            g = regs();
+            for (int r = 0; r < 16 && !why[0]; r++) {
+                if (api[r] == 4 || api[r] == BASE)
+                    continue;
+                if (gr[r] != h.r[api[r]])
+                    snprintf(why, sizeof why, "reg %d: host 0x%llx interp 0x%llx", api[r],
+                             (unsigned long long)h.r[api[r]], (unsigned long long)gr[r]);
+            }
+            if (!why[0] && (g.rflags & OSZAPC) != (h.rflags & OSZAPC))
+                snprintf(why, sizeof why, "rflags: host 0x%llx interp 0x%llx",
+                         (unsigned long long)(h.rflags & OSZAPC),
+                         (unsigned long long)(g.rflags & OSZAPC));
+            if (!why[0] && memcmp(host_data, ram + GP_DATA, DATA_SIZE))
+                snprintf(why, sizeof why, "data differs");
+        }
+        if (why[0] && !bad++) {
+            int o = snprintf(first, sizeof first, "%s (%s); bytes", why, f->name);
+            for (unsigned b = 0; b < n && o < (int)sizeof first - 4; b++)
+                o += snprintf(first + o, sizeof first - o, " %02x", c[b]);
+        }
+    }
+    munmap(page, 4096);
+    cr_assert_eq(bad, 0, "%u of %u flag/branch sequences differ from the host CPU; first: %s",
+                 bad, cases, first);
+}
+
 #else
 
 Test(x86_native, interpreter_matches_the_host_cpu)
+{
+    cr_skip_test("not an x86-64 host");
+}
+
+Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu)
 {
     cr_skip_test("not an x86-64 host");
 }

@@ -110,3 +110,43 @@ bool x86_cond(const struct x86_cpu *cpu, unsigned cc)
     }
     return (cc & 1) ? !r : r;
 }
+
+/* The flags of the last lazy operation, by the same rules as x86_alu and
+ * x86_incdec (which are what the differential tests check). */
+void x86_flags_materialize(struct x86_cpu *cpu)
+{
+    unsigned size = cpu->lf_size;
+    uint64_t a = cpu->lf_a, b = cpu->lf_b, r = cpu->lf_r, sb = sign_bit(size), f = 0;
+    switch (cpu->lf_op) {
+    case LF_ADD:
+        if (r < a)
+            f |= F_CF;
+        if (~(a ^ b) & (a ^ r) & sb)
+            f |= F_OF;
+        f |= (a ^ b ^ r) & F_AF;
+        break;
+    case LF_SUB:
+        if (a < b)
+            f |= F_CF;
+        if ((a ^ b) & (a ^ r) & sb)
+            f |= F_OF;
+        f |= (a ^ b ^ r) & F_AF;
+        break;
+    case LF_INC: /* a + 1, CF kept (in lf_b) */
+        f = b ? F_CF : 0;
+        if (r == sb)
+            f |= F_OF;
+        f |= (a ^ 1 ^ r) & F_AF;
+        break;
+    case LF_DEC: /* a - 1, CF kept */
+        f = b ? F_CF : 0;
+        if (a == sb)
+            f |= F_OF;
+        f |= (a ^ 1 ^ r) & F_AF;
+        break;
+    default: /* LF_LOGIC: CF = OF = AF = 0 */
+        break;
+    }
+    cpu->rflags = (cpu->rflags & ~(uint64_t)F_ARITH) | f | szp(size, r);
+    cpu->lf_op = LF_NONE;
+}

@@ -108,6 +108,8 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
     b->h.key2 = cpu->mode;
     b->n = 0;
     b->checked_gen = cpu->run_gen;
+    b->link[0] = b->link[1] = NULL;
+    b->link_next = 0;
     uint8_t bytes[X86_BLOCK_MAX * 15];
     unsigned nbytes = 0;
     uint64_t a = pc;
@@ -162,7 +164,12 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         b->n++;
         a += i->len;
         const struct x86_op_entry *e = x86_entry(i);
-        if (len < 0 || (e->flags & OPF_END) || !e->fn || (a & (MMU_PAGE_SIZE - 1)) == 0 ||
+        /* INC/DEC in group 5 (FF /0 /1) do not transfer control. */
+        bool ends = (e->flags & OPF_END) &&
+                    !(i->map == 0 && i->opcode == 0xFF && (i->reg & 7) <= 1);
+        if (len > 0)
+            x86_specialise(i, cpu->mode);
+        if (len < 0 || ends || !e->fn || (a & (MMU_PAGE_SIZE - 1)) == 0 ||
             (a & MMU_PAGE_MASK) != (pc & MMU_PAGE_MASK))
             break;
     }
@@ -290,9 +297,8 @@ static bool bp_hit(const struct x86_cpu *cpu)
     return false;
 }
 
-static void x86_run(void *opaque, struct squib_exit *e)
+static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
 {
-    struct x86_cpu *cpu = opaque;
     cpu->exit = e;
     cpu->run_gen++;
     /* Complete what the previous exit left. */
@@ -330,6 +336,8 @@ static void x86_run(void *opaque, struct squib_exit *e)
         }
     }
 
+    struct x86_block *prev = NULL; /* the block just run, to link its successor to */
+    uint64_t prev_flushes = 0;
     for (;;) {
         if (atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) && attend(cpu))
             return;
@@ -367,7 +375,28 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 continue;
             }
         }
-        struct x86_block *b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+        /* The successor of the block just run, from its links, else the
+         * decode cache (and then linked).  Links are only followed while
+         * the cache has not been flushed since `prev` was found. */
+        struct x86_block *b = NULL;
+        bool linkable = prev && !cpu->dcache.flush_pending && cpu->dcache.flushes == prev_flushes;
+        if (linkable) {
+            for (unsigned k = 0; k < 2; k++) {
+                struct x86_block *n = prev->link[k];
+                if (n && n->h.pc == pc && n->h.key2 == (uint64_t)cpu->mode) {
+                    b = n;
+                    break;
+                }
+            }
+        }
+        if (!b) {
+            b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+            if (b && linkable && cpu->dcache.flushes == prev_flushes) {
+                prev->link[prev->link_next] = b;
+                prev->link_next ^= 1;
+            }
+        }
+        prev = NULL;
         if (b && b->checked_gen != cpu->run_gen) {
             /* First use in this run: the VMM may have rewritten the code. */
             if (block_unchanged(cpu, b)) {
@@ -384,26 +413,43 @@ static void x86_run(void *opaque, struct squib_exit *e)
             }
             return;
         }
-        const struct x86_insn *i = b->insn, *end = b->insn + (slow ? 1 : b->n);
+        /* RF lasts one instruction (SDM Vol. 3, 18.3.1.1): a block entered
+         * with it set runs that one instruction alone. */
+        bool rf = cpu->rflags & F_RF;
+        const struct x86_insn *i = b->insn, *end = b->insn + (slow || rf ? 1 : b->n);
         for (;;) {
             /* IP wraps at the code segment's size (mode may change mid-run). */
             cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
+            if (cpu->lf_op != LF_NONE && !i->lazy)
+                x86_flags_materialize(cpu);
             int r = i->fn(cpu, i);
             if (r == X86_NEXT) {
                 cpu->rip = cpu->next_rip;
-                x86_commit(cpu);
-                cpu->insns++;
-                cpu->rflags &= ~(uint64_t)F_RF; /* RF lasts one instruction */
+                if (cpu->rcache_count)
+                    x86_commit(cpu);
                 if (++i == end ||
-                    atomic_load_explicit(&cpu->env->attention, memory_order_relaxed))
+                    atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
+                    cpu->insns += (uint64_t)(i - b->insn);
+                    if (rf)
+                        cpu->rflags &= ~(uint64_t)F_RF;
+                    if (!slow && !rf) {
+                        prev = b;
+                        prev_flushes = cpu->dcache.flushes;
+                    }
                     break;
+                }
                 continue;
             }
+            cpu->insns += (uint64_t)(i - b->insn);
             if (r == X86_BRANCH) {
                 x86_commit(cpu);
                 cpu->insns++;
                 if (!(i->opcode == 0xCF && !i->map)) /* IRET may have set RF on purpose */
                     cpu->rflags &= ~(uint64_t)F_RF;
+                if (!slow && !rf) {
+                    prev = b;
+                    prev_flushes = cpu->dcache.flushes;
+                }
                 break;
             }
             if (r == X86_EXIT) {
@@ -441,6 +487,13 @@ static void x86_run(void *opaque, struct squib_exit *e)
                 return;
         }
     }
+}
+
+static void x86_run(void *opaque, struct squib_exit *e)
+{
+    struct x86_cpu *cpu = opaque;
+    run_blocks(cpu, e);
+    x86_flags_sync(cpu); /* the VMM reads exact RFLAGS */
 }
 
 /* ---- registers ---------------------------------------------------------- */
@@ -566,6 +619,7 @@ static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
             cpu->r[api_order[k]] = f[k];
         cpu->rip = g->rip;
         cpu->rflags = (g->rflags & 0x3f7fd7) | 2;
+        cpu->lf_op = LF_NONE;
         return 0;
     }
     case SQUIB_REGSET_X86_SYS: {

@@ -234,6 +234,7 @@ static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, bo
      * vector (SDM 6.13). */
     bool has_err = !soft && !external && has_error_code(vec);
     unsigned first = vec;
+    x86_flags_sync(cpu); /* the frame holds the exact RFLAGS */
     for (int depth = 0;; depth++) {
         uint32_t nerr = 0;
         /* A fault while delivering returns to the instruction (cpu->rip). */

@@ -145,8 +145,8 @@ fault:
     return ACC_STOP;
 }
 
-bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
-                  unsigned size, uint64_t *val)
+bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                       unsigned size, uint64_t *val)
 {
     if (!seg_ok(cpu, seg, off, size, false))
         return false;
@@ -170,8 +170,8 @@ bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64
     return false;
 }
 
-bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
-                   unsigned size, uint64_t val)
+bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                        unsigned size, uint64_t val)
 {
     if (!seg_ok(cpu, seg, off, size, true))
         return false;

@@ -17,6 +17,8 @@
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
 
+#include <string.h>
+
 enum x86_reg { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 enum x86_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
 
@@ -70,6 +72,11 @@ struct x86_insn {
     uint8_t rex;
     bool rip_rel;
     bool p66;        /* a 66 prefix was present (mandatory prefix of some rows) */
+    /* Set by x86_specialise (fast.c) for handlers that read and write the
+     * arithmetic flags in the lazy form (x86_cpu.lf_*); before any other
+     * handler the loop materialises them into rflags. */
+    bool lazy;
+    uint8_t fd, fs;  /* specialised handlers: destination and source register */
     int64_t disp;
     uint64_t imm, imm2;
 };
@@ -82,6 +89,10 @@ struct x86_block {
     uint32_t n;
     uint16_t nbytes;
     uint64_t checked_gen; /* run generation in which the bytes were last compared */
+    /* The last two blocks run after this one (block chaining: a lookup
+     * without the hash table; run_blocks checks pc and mode on use). */
+    struct x86_block *link[2];
+    unsigned link_next;
     struct x86_insn insn[];
 };
 
@@ -139,6 +150,12 @@ struct x86_cpu {
     bool tf_trap_pending; /* the guest's TF trap, owed after a write exit */
     uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
     uint64_t insns; /* retired instructions (statistics) */
+    /* Lazy arithmetic flags (see x86_flags_sync): while lf_op is not
+     * LF_NONE, the OF/SF/ZF/AF/PF/CF bits of rflags are stale and follow
+     * from the last flag-setting operation: lf_a op lf_b = lf_r at lf_size
+     * bytes (all three already truncated to that size). */
+    uint8_t lf_op, lf_size;
+    uint64_t lf_a, lf_b, lf_r;
     uint64_t run_gen; /* counts run() calls, for x86_block.checked_gen */
 };
 
@@ -225,6 +242,10 @@ void x86_page_fault_exit(struct x86_cpu *cpu);
  * with i->fn pointing at a handler that reports the problem. */
 int x86_decode(const uint8_t *bytes, unsigned avail, enum x86_mode mode, struct x86_insn *i);
 
+/* fast.c: swaps in a handler specialised for the operand form and size
+ * (with lazy flags) where there is one; false if `i` keeps its own. */
+bool x86_specialise(struct x86_insn *i, enum x86_mode mode);
+
 /* table.c */
 struct x86_op_entry {
     x86_handler fn;
@@ -277,10 +298,67 @@ int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i); /* #UD */
  * write to non-RAM fills a write exit and returns true: the instruction
  * completes and the handler returns x86_done(cpu).  Writes return false
  * only for a second device write in one instruction (INTERNAL_ERROR). */
-bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
-                  unsigned size, uint64_t *val);
-bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
-                   unsigned size, uint64_t val);
+bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                       unsigned size, uint64_t *val);
+bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
+                        unsigned size, uint64_t val);
+
+/* The fast path of both: 64-bit mode (no limits; only FS and GS have a
+ * base, SDM Vol. 3, 3.4.4), within one page, a TLB hit on RAM.  Whatever
+ * else (segment checks, a miss, a fault, device memory, a watched code page
+ * for writes) takes the general path in mem.c. */
+static inline void *x86_mem_fast(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size,
+                                 bool write)
+{
+    if (cpu->mode != X86_MODE_LONG64)
+        return NULL;
+    uint64_t a = seg >= SEG_FS ? cpu->seg[seg].base + off : off;
+    if ((a & (MMU_PAGE_SIZE - 1)) > MMU_PAGE_SIZE - size)
+        return NULL;
+    return mmu_probe(cpu->mmu, a, write);
+}
+
+static inline uint64_t x86_load_host(const void *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void x86_store_host(void *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+    case 4: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static inline bool x86_mem_read(struct x86_cpu *cpu, const struct x86_insn *i, int seg,
+                                uint64_t off, unsigned size, uint64_t *val)
+{
+    void *p = x86_mem_fast(cpu, seg, off, size, false);
+    if (p) {
+        *val = x86_load_host(p, size);
+        return true;
+    }
+    return x86_mem_read_slow(cpu, i, seg, off, size, val);
+}
+
+static inline bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, int seg,
+                                 uint64_t off, unsigned size, uint64_t val)
+{
+    void *p = x86_mem_fast(cpu, seg, off, size, true);
+    if (p) {
+        x86_store_host(p, size, val);
+        return true;
+    }
+    return x86_mem_write_slow(cpu, i, seg, off, size, val);
+}
 bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                  uint32_t *val);
 void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
@@ -317,6 +395,32 @@ unsigned x86_stack_size(const struct x86_cpu *cpu);
 static inline uint64_t x86_size_mask(unsigned size)
 {
     return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* Lazy flags (alu.c): the operation that last set the arithmetic flags.
+ * LF_INC/LF_DEC keep the carry from before them in lf_b (INC and DEC leave
+ * CF alone, SDM Vol. 2, INC). */
+enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+/* Writes the flags the lazy state stands for into rflags; lf_op = LF_NONE. */
+void x86_flags_materialize(struct x86_cpu *cpu);
+/* rflags is exact after this (every reader of the arithmetic flags outside
+ * fast.c runs after it: the block loop calls it before handlers that are
+ * not lazy-aware, exception delivery and the end of a run call it too). */
+static inline void x86_flags_sync(struct x86_cpu *cpu)
+{
+    if (cpu->lf_op != LF_NONE)
+        x86_flags_materialize(cpu);
+}
+/* CF alone, without materialising the rest. */
+static inline bool x86_flags_cf(const struct x86_cpu *cpu)
+{
+    switch (cpu->lf_op) {
+    case LF_NONE: return cpu->rflags & F_CF;
+    case LF_ADD: return cpu->lf_r < cpu->lf_a;
+    case LF_SUB: return cpu->lf_a < cpu->lf_b;
+    case LF_LOGIC: return false;
+    default: return cpu->lf_b; /* INC, DEC: the carry from before */
+    }
 }
 
 /* alu.c: the eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP)

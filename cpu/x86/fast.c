@@ -1,0 +1,502 @@
+/* cpu/x86/fast.c: handlers specialised at decode time for the forms hot
+ * code is made of, with lazy flags.
+ *
+ * The table's handlers (exec_*.c) are generic: they fetch operands through
+ * x86_get_rm/x86_set_rm by size and compute every flag eagerly.  When a
+ * block is decoded, x86_specialise swaps in a handler for one operand form
+ * and size with its registers resolved (x86_insn.fd, .fs), for:
+ *   ALU (ADD OR AND SUB XOR CMP TEST) reg,reg / reg,imm / reg,mem / mem,reg
+ *   / mem,imm; MOV reg,reg / reg,imm / reg,mem / mem,reg / mem,imm; MOVZX;
+ *   LEA; INC/DEC reg; Jcc and JMP rel in 64-bit mode
+ * at operand sizes 4 and 8 (and bytes where no AH-CH-DH-BH register is
+ * involved).  These set the arithmetic flags lazily (x86_cpu.lf_*: the
+ * operation, its operands and result) and Jcc evaluates its condition from
+ * that state; everything else sees exact RFLAGS (x86_flags_sync).  The
+ * semantics are the generic handlers' (same flags, same exits, same faults),
+ * and the differential tests run through these handlers.
+ */
+#include "cpu/x86/x86.h"
+
+int x86_op_alu(struct x86_cpu *, const struct x86_insn *);
+int x86_op_grp1(struct x86_cpu *, const struct x86_insn *);
+int x86_op_test(struct x86_cpu *, const struct x86_insn *);
+int x86_op_mov_rm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_mov_rm_imm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_mov_r_imm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_lea(struct x86_cpu *, const struct x86_insn *);
+int x86_op_movx(struct x86_cpu *, const struct x86_insn *);
+int x86_op_grp5(struct x86_cpu *, const struct x86_insn *);
+int x86_op_jcc(struct x86_cpu *, const struct x86_insn *);
+int x86_op_jmp_rel(struct x86_cpu *, const struct x86_insn *);
+int x86_op_pushpop_r(struct x86_cpu *, const struct x86_insn *);
+int x86_op_call_rel(struct x86_cpu *, const struct x86_insn *);
+int x86_op_ret(struct x86_cpu *, const struct x86_insn *);
+int x86_op_mov_moffs(struct x86_cpu *, const struct x86_insn *);
+int x86_op_movsxd(struct x86_cpu *, const struct x86_insn *);
+int x86_op_xchg(struct x86_cpu *, const struct x86_insn *);
+int x86_op_cbw_cwd(struct x86_cpu *, const struct x86_insn *);
+int x86_op_push_imm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_pop_rm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_leave(struct x86_cpu *, const struct x86_insn *);
+int x86_op_nop_rm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_bswap(struct x86_cpu *, const struct x86_insn *);
+int x86_op_cmov(struct x86_cpu *, const struct x86_insn *);
+int x86_op_setcc(struct x86_cpu *, const struct x86_insn *);
+
+/* ALU operations by their opcode bits 5:3 (ADC and SBB stay generic), plus
+ * TEST as 8. */
+enum { OP_ADD = 0, OP_OR = 1, OP_AND = 4, OP_SUB = 5, OP_XOR = 6, OP_CMP = 7, OP_TEST = 8 };
+
+static inline void lazy(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a, uint64_t b,
+                        uint64_t r)
+{
+    cpu->lf_op = (uint8_t)op;
+    cpu->lf_size = (uint8_t)size;
+    cpu->lf_a = a;
+    cpu->lf_b = b;
+    cpu->lf_r = r;
+}
+
+/* One ALU operation at `size` (4 or 8; a, b truncated), lazy flags; the
+ * result (also for CMP/TEST, which do not write it). */
+static inline uint64_t alu(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a,
+                           uint64_t b)
+{
+    uint64_t m = x86_size_mask(size), r;
+    switch (op) {
+    case OP_ADD:
+        r = (a + b) & m;
+        lazy(cpu, LF_ADD, size, a, b, r);
+        return r;
+    case OP_SUB:
+    case OP_CMP:
+        r = (a - b) & m;
+        lazy(cpu, LF_SUB, size, a, b, r);
+        return r;
+    case OP_OR: r = a | b; break;
+    case OP_XOR: r = a ^ b; break;
+    default: r = a & b; break; /* AND, TEST */
+    }
+    cpu->lf_op = LF_LOGIC;
+    cpu->lf_size = (uint8_t)size;
+    cpu->lf_r = r;
+    return r;
+}
+
+static inline bool writes(unsigned op)
+{
+    return op != OP_CMP && op != OP_TEST;
+}
+
+/* ---- register forms: one handler per operation and size ------------------ */
+
+/* NAME_rr: fd op= fs; NAME_ri: fd op= imm.  32-bit results zero-extend. */
+#define ALU_FORMS(NAME, OP, SZ)                                                      \
+    static int NAME##_rr##SZ(struct x86_cpu *cpu, const struct x86_insn *i)          \
+    {                                                                                \
+        uint64_t m = x86_size_mask(SZ);                                              \
+        uint64_t r = alu(cpu, OP, SZ, cpu->r[i->fd] & m, cpu->r[i->fs] & m);         \
+        if (writes(OP))                                                              \
+            cpu->r[i->fd] = r;                                                       \
+        return X86_NEXT;                                                             \
+    }                                                                                \
+    static int NAME##_ri##SZ(struct x86_cpu *cpu, const struct x86_insn *i)          \
+    {                                                                                \
+        uint64_t m = x86_size_mask(SZ);                                              \
+        uint64_t r = alu(cpu, OP, SZ, cpu->r[i->fd] & m, i->imm & m);                \
+        if (writes(OP))                                                              \
+            cpu->r[i->fd] = r;                                                       \
+        return X86_NEXT;                                                             \
+    }
+
+#define ALU_SIZES(NAME, OP) ALU_FORMS(NAME, OP, 4) ALU_FORMS(NAME, OP, 8)
+ALU_SIZES(add, OP_ADD)
+ALU_SIZES(or, OP_OR)
+ALU_SIZES(and, OP_AND)
+ALU_SIZES(sub, OP_SUB)
+ALU_SIZES(xor, OP_XOR)
+ALU_SIZES(cmp, OP_CMP)
+ALU_SIZES(test, OP_TEST)
+
+/* [op][size 8?][imm?] */
+static const x86_handler alu_reg_fns[9][2][2] = {
+#define ROW(NAME) {{NAME##_rr4, NAME##_ri4}, {NAME##_rr8, NAME##_ri8}}
+    [OP_ADD] = ROW(add), [OP_OR] = ROW(or),   [OP_AND] = ROW(and), [OP_SUB] = ROW(sub),
+    [OP_XOR] = ROW(xor), [OP_CMP] = ROW(cmp), [OP_TEST] = ROW(test),
+#undef ROW
+};
+
+/* ---- memory forms: the operation in fs ---------------------------------- */
+
+/* reg op= [mem] (03, 0B, 23, 2B, 33, 3B) */
+static int alu_load(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    uint64_t b;
+    if (!x86_mem_read(cpu, i, i->seg, x86_ea(cpu, i), sz, &b))
+        return X86_EXIT;
+    uint64_t r = alu(cpu, i->fs, sz, cpu->r[i->fd] & x86_size_mask(sz), b);
+    if (writes(i->fs))
+        cpu->r[i->fd] = r;
+    return X86_NEXT;
+}
+
+/* [mem] op= reg or imm (01 09 21 29 31 39 85, 81/83 /op): the read and the
+ * write are the generic path's, so device memory and faults behave the
+ * same; flags change only once the write is done. */
+static int alu_store(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize, op = i->fs;
+    uint64_t m = x86_size_mask(sz), a, off = x86_ea(cpu, i);
+    uint64_t b = i->fd == 0xff ? i->imm & m : cpu->r[i->fd] & m;
+    if (!x86_mem_read(cpu, i, i->seg, off, sz, &a))
+        return X86_EXIT;
+    if (!writes(op)) {
+        alu(cpu, op, sz, a, b);
+        return X86_NEXT;
+    }
+    uint64_t r;
+    switch (op) {
+    case OP_ADD: r = (a + b) & m; break;
+    case OP_SUB: r = (a - b) & m; break;
+    case OP_OR: r = a | b; break;
+    case OP_XOR: r = a ^ b; break;
+    default: r = a & b; break;
+    }
+    if (!x86_mem_write(cpu, i, i->seg, off, sz, r))
+        return X86_EXIT;
+    alu(cpu, op, sz, a, b);
+    return x86_done(cpu);
+}
+
+/* ---- moves ---------------------------------------------------------------- */
+
+static int mov_rr4(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = (uint32_t)cpu->r[i->fs];
+    return X86_NEXT;
+}
+
+static int mov_rr8(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = cpu->r[i->fs];
+    return X86_NEXT;
+}
+
+/* MOV r, imm (B8+r, C7 /0): imm already sign- or zero-extended as the size
+ * wants; 32-bit writes zero-extend. */
+static int mov_ri(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = i->imm & x86_size_mask(i->opsize);
+    return X86_NEXT;
+}
+
+/* MOV r32/r64, [mem] (8B) and MOVZX r32/r64, byte/word [mem] (0F B6/B7):
+ * fs holds the access size; the value zero-extends into the register. */
+static int mov_load(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t v;
+    if (!x86_mem_read(cpu, i, i->seg, x86_ea(cpu, i), i->fs, &v))
+        return X86_EXIT;
+    cpu->r[i->fd] = v;
+    return X86_NEXT;
+}
+
+/* MOV [mem], reg (88 without a high-byte register, 89) or imm (C6/C7 /0:
+ * fd = 0xff). */
+static int mov_store(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t v = i->fd == 0xff ? i->imm : cpu->r[i->fd];
+    if (!x86_mem_write(cpu, i, i->seg, x86_ea(cpu, i), i->opsize, v))
+        return X86_EXIT;
+    return x86_done(cpu);
+}
+
+/* MOVZX r32/r64, r8 (not AH-BH) / r16 */
+static int movzx8_rr(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = cpu->r[i->fs] & 0xff;
+    return X86_NEXT;
+}
+
+static int movzx16_rr(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = cpu->r[i->fs] & 0xffff;
+    return X86_NEXT;
+}
+
+/* LEA r32/r64 (the address computed at the address size, then truncated to
+ * the operand size) */
+static int lea(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = x86_ea(cpu, i) & x86_size_mask(i->opsize);
+    return X86_NEXT;
+}
+
+/* ---- INC/DEC r32/r64 (FF /0 /1): CF kept, so it is carried in lf_b ------- */
+
+static int incdec(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    uint64_t m = x86_size_mask(sz), a = cpu->r[i->fd] & m;
+    bool dec = i->fs;
+    uint64_t r = (dec ? a - 1 : a + 1) & m;
+    lazy(cpu, dec ? LF_DEC : LF_INC, sz, a, x86_flags_cf(cpu), r);
+    cpu->r[i->fd] = r;
+    return X86_NEXT;
+}
+
+/* ---- branches in 64-bit mode (64-bit targets: no truncation) ------------- */
+
+static inline uint64_t sign_of(const struct x86_cpu *cpu, uint64_t v)
+{
+    return v >> (8 * cpu->lf_size - 1) & 1;
+}
+
+/* Condition `cc` (SDM Vol. 1, Appendix B) from the lazy state where it is
+ * cheap, else from the materialised flags. */
+static bool cond(struct x86_cpu *cpu, unsigned cc)
+{
+    bool r;
+    switch (cpu->lf_op) {
+    case LF_SUB: {
+        uint64_t a = cpu->lf_a, b = cpu->lf_b;
+        unsigned sh = 64 - 8 * cpu->lf_size;
+        int64_t sa = (int64_t)(a << sh), sbv = (int64_t)(b << sh);
+        switch (cc >> 1) {
+        case 1: r = a < b; break;                           /* B */
+        case 2: r = cpu->lf_r == 0; break;                  /* Z */
+        case 3: r = a <= b; break;                          /* BE */
+        case 4: r = sign_of(cpu, cpu->lf_r); break;         /* S */
+        case 6: r = sa < sbv; break;                        /* L */
+        case 7: r = sa <= sbv; break;                       /* LE */
+        default: goto slow;                                 /* O, P */
+        }
+        break;
+    }
+    case LF_LOGIC:
+    case LF_ADD:
+    case LF_INC:
+    case LF_DEC:
+        switch (cc >> 1) {
+        case 2: r = cpu->lf_r == 0; break;
+        case 4: r = sign_of(cpu, cpu->lf_r); break;
+        default: goto slow;
+        }
+        break;
+    default:
+        return x86_cond(cpu, cc);
+    }
+    return (cc & 1) ? !r : r;
+slow:
+    x86_flags_materialize(cpu);
+    return x86_cond(cpu, cc);
+}
+
+static int jcc64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->rip = cond(cpu, i->opcode & 0xf) ? cpu->next_rip + i->imm : cpu->next_rip;
+    return X86_BRANCH;
+}
+
+static int jmp64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->rip = cpu->next_rip + i->imm;
+    return X86_BRANCH;
+}
+
+/* ---- the stack in 64-bit mode (no segmentation, 8-byte slots) ----------- */
+
+/* A TLB hit on a RAM page for the 8 bytes at `sp`, or NULL: then the
+ * generic handler does the access (faults, device memory, page crossing). */
+static inline void *stack_slot(struct x86_cpu *cpu, uint64_t sp, bool write)
+{
+    if ((sp & (MMU_PAGE_SIZE - 1)) > MMU_PAGE_SIZE - 8)
+        return NULL;
+    return mmu_probe(cpu->mmu, sp, write);
+}
+
+static int push64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP] - 8;
+    void *p = stack_slot(cpu, sp, true);
+    if (!p)
+        return x86_op_pushpop_r(cpu, i);
+    x86_store_host(p, 8, cpu->r[i->fd]);
+    cpu->r[RSP] = sp;
+    return X86_NEXT;
+}
+
+/* POP RSP leaves the popped value in RSP (SDM Vol. 2, POP). */
+static int pop64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP];
+    void *p = stack_slot(cpu, sp, false);
+    if (!p)
+        return x86_op_pushpop_r(cpu, i);
+    cpu->r[RSP] = sp + 8;
+    cpu->r[i->fd] = x86_load_host(p, 8);
+    return X86_NEXT;
+}
+
+static int call64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP] - 8;
+    void *p = stack_slot(cpu, sp, true);
+    if (!p)
+        return x86_op_call_rel(cpu, i);
+    x86_store_host(p, 8, cpu->next_rip);
+    cpu->r[RSP] = sp;
+    cpu->rip = cpu->next_rip + i->imm;
+    return X86_BRANCH;
+}
+
+static int ret64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP];
+    void *p = stack_slot(cpu, sp, false);
+    if (!p)
+        return x86_op_ret(cpu, i);
+    cpu->rip = x86_load_host(p, 8);
+    cpu->r[RSP] = sp + 8;
+    return X86_BRANCH;
+}
+
+/* ---- CMOVcc, SETcc on registers ------------------------------------------ */
+
+static int cmov_rr(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    /* 32-bit CMOV zero-extends the destination even when the condition is
+     * false (SDM Vol. 2, CMOVcc). */
+    uint64_t v = cond(cpu, i->opcode & 0xf) ? cpu->r[i->fs] : cpu->r[i->fd];
+    cpu->r[i->fd] = v & x86_size_mask(i->opsize);
+    return X86_NEXT;
+}
+
+static int setcc_r(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->r[i->fd] = (cpu->r[i->fd] & ~0xffULL) | cond(cpu, i->opcode & 0xf);
+    return X86_NEXT;
+}
+
+/* ---- selection ------------------------------------------------------------ */
+
+/* Generic handlers that neither read nor write the arithmetic flags: they
+ * run on lazy flags as they are (their faults sync them in x86_raise). */
+static bool flag_neutral(const struct x86_insn *i, enum x86_mode mode)
+{
+    x86_handler f = i->fn;
+    return f == x86_op_mov_rm || f == x86_op_mov_rm_imm || f == x86_op_mov_r_imm ||
+           f == x86_op_mov_moffs || f == x86_op_lea || f == x86_op_movx || f == x86_op_xchg ||
+           f == x86_op_cbw_cwd || f == x86_op_pushpop_r || f == x86_op_push_imm ||
+           f == x86_op_pop_rm || f == x86_op_leave || f == x86_op_call_rel ||
+           f == x86_op_ret || f == x86_op_jmp_rel || f == x86_op_nop_rm || f == x86_op_bswap ||
+           (f == x86_op_movsxd && mode == X86_MODE_LONG64); /* elsewhere ARPL sets ZF */
+}
+
+static bool set(struct x86_insn *i, x86_handler fn, unsigned fd, unsigned fs)
+{
+    i->fn = fn;
+    i->fd = (uint8_t)fd;
+    i->fs = (uint8_t)fs;
+    i->lazy = true;
+    return true;
+}
+
+/* A byte register without REX names AH-BH for 4-7. */
+static bool plain_byte_reg(const struct x86_insn *i, unsigned r)
+{
+    return i->rex || r < 4;
+}
+
+bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
+{
+    unsigned sz = i->opsize, op = i->opcode;
+    bool wide = sz == 4 || sz == 8, reg = i->mod == 3;
+    if (i->rep || i->lazy)
+        return false;
+    if (mode == X86_MODE_LONG64 && sz == 8) {
+        if (i->fn == x86_op_pushpop_r)
+            return set(i, op < 0x58 ? push64 : pop64, i->reg, 0);
+        if (i->fn == x86_op_call_rel)
+            return set(i, call64, 0, 0);
+        if (i->fn == x86_op_ret && op == 0xC3)
+            return set(i, ret64, 0, 0);
+    }
+    if (i->fn == x86_op_cmov && wide && reg)
+        return set(i, cmov_rr, i->reg, i->rm);
+    if (i->fn == x86_op_setcc && reg && plain_byte_reg(i, i->rm))
+        return set(i, setcc_r, i->rm, 0);
+    if (i->fn == x86_op_alu && wide) {
+        unsigned aop = (op >> 3) & 7, form = op & 7;
+        if (aop == 2 || aop == 3)
+            return false; /* ADC, SBB */
+        if (form == 5) /* eAX, Iz */
+            return set(i, alu_reg_fns[aop][sz == 8][1], RAX, 0);
+        if (reg && form == 1) /* E, G */
+            return set(i, alu_reg_fns[aop][sz == 8][0], i->rm, i->reg);
+        if (reg && form == 3) /* G, E */
+            return set(i, alu_reg_fns[aop][sz == 8][0], i->reg, i->rm);
+        if (form == 3)
+            return set(i, alu_load, i->reg, aop);
+        if (form == 1)
+            return set(i, alu_store, i->reg, aop);
+        return false;
+    }
+    if (i->fn == x86_op_grp1 && wide) {
+        unsigned aop = i->reg & 7;
+        if (aop == 2 || aop == 3)
+            return false;
+        if (reg)
+            return set(i, alu_reg_fns[aop][sz == 8][1], i->rm, 0);
+        return set(i, alu_store, 0xff, aop);
+    }
+    if (i->fn == x86_op_test && wide && op == 0x85) {
+        if (reg)
+            return set(i, alu_reg_fns[OP_TEST][sz == 8][0], i->rm, i->reg);
+        return set(i, alu_store, i->reg, OP_TEST);
+    }
+    if (i->fn == x86_op_test && wide && op == 0xA9)
+        return set(i, alu_reg_fns[OP_TEST][sz == 8][1], RAX, 0);
+    if (i->fn == x86_op_mov_rm && i->map == 0) {
+        if (op == 0x89 || op == 0x8B) {
+            if (!wide)
+                return false;
+            if (reg)
+                return op == 0x89 ? set(i, sz == 8 ? mov_rr8 : mov_rr4, i->rm, i->reg)
+                                  : set(i, sz == 8 ? mov_rr8 : mov_rr4, i->reg, i->rm);
+            return op == 0x89 ? set(i, mov_store, i->reg, 0) : set(i, mov_load, i->reg, sz);
+        }
+        if (op == 0x88 && !reg && plain_byte_reg(i, i->reg))
+            return set(i, mov_store, i->reg, 0);
+        return false;
+    }
+    if (i->fn == x86_op_mov_r_imm && wide)
+        return set(i, mov_ri, i->reg, 0);
+    if (i->fn == x86_op_mov_rm_imm && (i->reg & 7) == 0 && (wide || (op == 0xC6 && !reg))) {
+        if (reg)
+            return set(i, mov_ri, i->rm, 0);
+        return set(i, mov_store, 0xff, 0);
+    }
+    if (i->fn == x86_op_movx && wide && (op == 0xB6 || op == 0xB7)) {
+        unsigned src = op == 0xB7 ? 2 : 1;
+        if (!reg)
+            return set(i, mov_load, i->reg, src);
+        if (src == 1 && !plain_byte_reg(i, i->rm))
+            return false;
+        return set(i, src == 1 ? movzx8_rr : movzx16_rr, i->reg, i->rm);
+    }
+    if (i->fn == x86_op_lea && wide && !reg)
+        return set(i, lea, i->reg, 0);
+    if (i->fn == x86_op_grp5 && wide && reg && (i->reg & 7) <= 1)
+        return set(i, incdec, i->rm, i->reg & 7);
+    if (mode == X86_MODE_LONG64 && sz != 2) {
+        if (i->fn == x86_op_jcc)
+            return set(i, jcc64, 0, 0);
+        if (i->fn == x86_op_jmp_rel)
+            return set(i, jmp64, 0, 0);
+    }
+    if (flag_neutral(i, mode))
+        i->lazy = true;
+    return false;
+}
