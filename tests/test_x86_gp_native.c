@@ -337,6 +337,13 @@ static const struct form setters[] = {
     {"ADC Ev,Gv", {0x11}, 1, -1, 0, false, true, true, 0, false, 0, false},
     {"SBB Gv,Ev", {0x1B}, 1, -1, 0, false, true, true, 0, false, 0, false},
     {"CMP Eb,Gb", {0x38}, 1, -1, 0, true, true, true, 0, false, 0, false},
+    /* undefined flags: only on the AMD reference hardware (see the top) */
+    {"SHL Ev,Ib", {0xC1}, 1, 4, 1, false, false, true, 0x810, false, 0, false},
+    {"SHR Ev,1", {0xD1}, 1, 5, 0, false, false, true, 0x810, false, 0, false},
+    {"SAR Ev,CL", {0xD3}, 1, 7, 0, false, false, true, 0x810, false, 0, false},
+    {"SAL Ev,CL", {0xD3}, 1, 6, 0, false, false, true, 0x810, false, 0, false},
+    {"IMUL Gv,Ev,Ib", {0x6B}, 1, -1, 1, false, false, true, SZAP, false, 0, false},
+    {"IMUL Gv,Ev", {0x0F, 0xAF}, 2, -1, 0, false, false, true, SZAP, false, 0, false},
 };
 
 Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
@@ -352,8 +359,11 @@ Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
     unsigned bad = 0;
     char first[400] = "";
     static const uint8_t api[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
+    bool amd = host_is_amd();
     for (unsigned k = 0; k < cases; k++) {
         const struct form *f = &setters[rnd() % (sizeof setters / sizeof setters[0])];
+        if (f->undef && !amd)
+            continue; /* a branch on an undefined flag may go either way */
         uint8_t c[64];
         struct nstate s, t;
         unsigned n = make_case(f, c, &s);

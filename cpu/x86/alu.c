@@ -144,6 +144,16 @@ void x86_flags_materialize(struct x86_cpu *cpu)
             f |= F_OF;
         f |= (a ^ 1 ^ r) & F_AF;
         break;
+    case LF_SHL: /* by 1 <= b < width, as x86_shift: AF set, OF = MSB ^ CF */
+    case LF_SHR: /* OF = MSB ^ next-to-MSB of the result */
+    case LF_SAR: { /* OF = 0 */
+        bool cf = x86_shift_cf(cpu->lf_op, size, a, b);
+        uint64_t of = cpu->lf_op == LF_SHL ? ((r & sb) != 0) ^ cf
+                      : cpu->lf_op == LF_SHR ? ((r & sb) != 0) ^ ((r & (sb >> 1)) != 0)
+                                             : 0;
+        f = F_AF | (cf ? F_CF : 0) | (of ? F_OF : 0);
+        break;
+    }
     default: /* LF_LOGIC: CF = OF = AF = 0 */
         break;
     }

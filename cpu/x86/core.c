@@ -167,8 +167,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         /* INC/DEC in group 5 (FF /0 /1) do not transfer control. */
         bool ends = (e->flags & OPF_END) &&
                     !(i->map == 0 && i->opcode == 0xFF && (i->reg & 7) <= 1);
-        if (len > 0)
-            x86_specialise(i, cpu->mode);
+        x86_specialise(i, cpu->mode);
         if (len < 0 || ends || !e->fn || (a & (MMU_PAGE_SIZE - 1)) == 0 ||
             (a & MMU_PAGE_MASK) != (pc & MMU_PAGE_MASK))
             break;
@@ -413,28 +412,29 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
             }
             return;
         }
-        /* RF lasts one instruction (SDM Vol. 3, 18.3.1.1): a block entered
-         * with it set runs that one instruction alone. */
+        /* RF lasts one instruction (SDM Vol. 3, 18.3.1.1), and the read
+         * cache answers only the first instruction of a run: a block entered
+         * with either runs that one instruction alone. */
         bool rf = cpu->rflags & F_RF;
-        const struct x86_insn *i = b->insn, *end = b->insn + (slow || rf ? 1 : b->n);
+        bool one = slow || rf || cpu->rcache_count;
+        uint64_t flushes = cpu->dcache.flushes; /* b stays valid while this holds */
+        const struct x86_insn *i = b->insn, *end = b->insn + (one ? 1 : b->n);
         for (;;) {
             /* IP wraps at the code segment's size (mode may change mid-run). */
             cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
-            if (cpu->lf_op != LF_NONE && !i->lazy)
-                x86_flags_materialize(cpu);
             int r = i->fn(cpu, i);
             if (r == X86_NEXT) {
                 cpu->rip = cpu->next_rip;
-                if (cpu->rcache_count)
-                    x86_commit(cpu);
                 if (++i == end ||
                     atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
                     cpu->insns += (uint64_t)(i - b->insn);
-                    if (rf)
-                        cpu->rflags &= ~(uint64_t)F_RF;
-                    if (!slow && !rf) {
+                    if (one) {
+                        x86_commit(cpu);
+                        if (rf)
+                            cpu->rflags &= ~(uint64_t)F_RF;
+                    } else {
                         prev = b;
-                        prev_flushes = cpu->dcache.flushes;
+                        prev_flushes = flushes;
                     }
                     break;
                 }
@@ -446,10 +446,30 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 cpu->insns++;
                 if (!(i->opcode == 0xCF && !i->map)) /* IRET may have set RF on purpose */
                     cpu->rflags &= ~(uint64_t)F_RF;
-                if (!slow && !rf) {
-                    prev = b;
-                    prev_flushes = cpu->dcache.flushes;
+                if (one)
+                    break;
+                /* Block chaining inside the loop: straight on to a linked
+                 * successor when nothing needs the outer loop (no attention,
+                 * no TF/RF, no execution breakpoints, no flush since b). */
+                uint64_t npc = cpu->seg[SEG_CS].base + cpu->rip;
+                if (cpu->mode != X86_MODE_LONG64)
+                    npc &= 0xffffffffULL;
+                if (!atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) &&
+                    !(cpu->rflags & (F_TF | F_RF)) && !(cpu->dr[7] & 0xff) &&
+                    !cpu->dcache.flush_pending && cpu->dcache.flushes == flushes) {
+                    struct x86_block *n = b->link[0];
+                    if (!n || n->h.pc != npc)
+                        n = b->link[1];
+                    if (n && n->h.pc == npc && n->h.key2 == (uint64_t)cpu->mode &&
+                        n->checked_gen == cpu->run_gen) {
+                        b = n;
+                        i = b->insn;
+                        end = b->insn + b->n;
+                        continue;
+                    }
                 }
+                prev = b;
+                prev_flushes = flushes;
                 break;
             }
             if (r == X86_EXIT) {

@@ -42,6 +42,9 @@ int x86_op_nop_rm(struct x86_cpu *, const struct x86_insn *);
 int x86_op_bswap(struct x86_cpu *, const struct x86_insn *);
 int x86_op_cmov(struct x86_cpu *, const struct x86_insn *);
 int x86_op_setcc(struct x86_cpu *, const struct x86_insn *);
+int x86_op_grp2(struct x86_cpu *, const struct x86_insn *);
+int x86_op_imul_imm(struct x86_cpu *, const struct x86_insn *);
+int x86_op_imul_rm(struct x86_cpu *, const struct x86_insn *);
 
 /* ALU operations by their opcode bits 5:3 (ADC and SBB stay generic), plus
  * TEST as 8. */
@@ -128,12 +131,19 @@ static const x86_handler alu_reg_fns[9][2][2] = {
 
 /* ---- memory forms: the operation in fs ---------------------------------- */
 
+/* The effective address: x86_ea64 where x86_specialise set it up (64-bit
+ * address size), else the general computation. */
+static inline uint64_t ea(const struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    return i->adsize == 8 ? x86_ea64(cpu, i) : x86_ea(cpu, i);
+}
+
 /* reg op= [mem] (03, 0B, 23, 2B, 33, 3B) */
 static int alu_load(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
     uint64_t b;
-    if (!x86_mem_read(cpu, i, i->seg, x86_ea(cpu, i), sz, &b))
+    if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), sz, &b))
         return X86_EXIT;
     uint64_t r = alu(cpu, i->fs, sz, cpu->r[i->fd] & x86_size_mask(sz), b);
     if (writes(i->fs))
@@ -147,7 +157,7 @@ static int alu_load(struct x86_cpu *cpu, const struct x86_insn *i)
 static int alu_store(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize, op = i->fs;
-    uint64_t m = x86_size_mask(sz), a, off = x86_ea(cpu, i);
+    uint64_t m = x86_size_mask(sz), a, off = ea(cpu, i);
     uint64_t b = i->fd == 0xff ? i->imm & m : cpu->r[i->fd] & m;
     if (!x86_mem_read(cpu, i, i->seg, off, sz, &a))
         return X86_EXIT;
@@ -196,21 +206,34 @@ static int mov_ri(struct x86_cpu *cpu, const struct x86_insn *i)
 static int mov_load(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t v;
-    if (!x86_mem_read(cpu, i, i->seg, x86_ea(cpu, i), i->fs, &v))
+    if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), i->fs, &v))
         return X86_EXIT;
     cpu->r[i->fd] = v;
     return X86_NEXT;
 }
 
 /* MOV [mem], reg (88 without a high-byte register, 89) or imm (C6/C7 /0:
- * fd = 0xff). */
-static int mov_store(struct x86_cpu *cpu, const struct x86_insn *i)
-{
-    uint64_t v = i->fd == 0xff ? i->imm : cpu->r[i->fd];
-    if (!x86_mem_write(cpu, i, i->seg, x86_ea(cpu, i), i->opsize, v))
-        return X86_EXIT;
-    return x86_done(cpu);
-}
+ * fd = 0xff), one handler per size; a RAM hit needs no x86_done. */
+#define MOV_STORE(SZ)                                                                 \
+    static int mov_store##SZ(struct x86_cpu *cpu, const struct x86_insn *i)           \
+    {                                                                                 \
+        uint64_t v = i->fd == 0xff ? i->imm : cpu->r[i->fd], off = ea(cpu, i);        \
+        void *p = x86_mem_fast(cpu, i->seg, off, SZ, true);                           \
+        if (p) {                                                                      \
+            x86_store_host(p, SZ, v);                                                 \
+            return X86_NEXT;                                                          \
+        }                                                                             \
+        if (!x86_mem_write_slow(cpu, i, i->seg, off, SZ, v))                          \
+            return X86_EXIT;                                                          \
+        return x86_done(cpu);                                                         \
+    }
+MOV_STORE(1)
+MOV_STORE(2)
+MOV_STORE(4)
+MOV_STORE(8)
+static const x86_handler mov_store_fns[9] = {
+    [1] = mov_store1, [2] = mov_store2, [4] = mov_store4, [8] = mov_store8,
+};
 
 /* MOVZX r32/r64, r8 (not AH-BH) / r16 */
 static int movzx8_rr(struct x86_cpu *cpu, const struct x86_insn *i)
@@ -229,8 +252,70 @@ static int movzx16_rr(struct x86_cpu *cpu, const struct x86_insn *i)
  * the operand size) */
 static int lea(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    cpu->r[i->fd] = x86_ea(cpu, i) & x86_size_mask(i->opsize);
+    cpu->r[i->fd] = ea(cpu, i) & x86_size_mask(i->opsize);
     return X86_NEXT;
+}
+
+/* ---- shifts of registers by an immediate, 1 or CL (C1, D1, D3 /4 /5 /7):
+ * a count that masks to 0 changes no flag but still writes (zero-extends)
+ * a 32-bit register, which the generic handler does. */
+static const uint8_t shift_lf[8] = {[4] = LF_SHL, [5] = LF_SHR, [6] = LF_SHL, [7] = LF_SAR};
+
+static int shift_r(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize, op = shift_lf[i->reg & 7];
+    uint64_t c = i->opcode == 0xC1 ? i->imm : i->opcode == 0xD1 ? 1 : cpu->r[RCX];
+    c &= sz == 8 ? 63 : 31;
+    if (c == 0) {
+        x86_flags_sync(cpu);
+        return x86_op_grp2(cpu, i);
+    }
+    uint64_t m = x86_size_mask(sz), a = cpu->r[i->fd] & m, r;
+    if (op == LF_SHL)
+        r = (a << c) & m;
+    else if (op == LF_SHR)
+        r = a >> c;
+    else
+        r = (uint64_t)((int64_t)(a << (64 - 8 * sz)) >> (64 - 8 * sz) >> c) & m;
+    lazy(cpu, op, sz, a, c, r);
+    cpu->r[i->fd] = r;
+    return X86_NEXT;
+}
+
+/* ---- IMUL r, r, imm / IMUL r, r (69, 6B, 0F AF): CF = OF = the signed
+ * overflow; SF ZF AF PF are left as they were (exec_muldiv.c), so the lazy
+ * flags are materialised first. */
+static int imul_r(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    x86_flags_sync(cpu);
+    int64_t a = sz == 8 ? (int64_t)cpu->r[i->fs] : (int32_t)cpu->r[i->fs];
+    int64_t b = i->map ? (sz == 8 ? (int64_t)cpu->r[i->fd] : (int32_t)cpu->r[i->fd])
+                       : (sz == 8 ? (int64_t)i->imm : (int32_t)i->imm);
+    __int128 p = (__int128)a * b;
+    uint64_t lo = (uint64_t)p & x86_size_mask(sz);
+    bool ovf = sz == 8 ? p != (__int128)(int64_t)lo : p != (__int128)(int32_t)(uint32_t)lo;
+    cpu->rflags = (cpu->rflags & ~(uint64_t)(F_CF | F_OF)) | (ovf ? F_CF | F_OF : 0);
+    cpu->r[i->fd] = lo;
+    return X86_NEXT;
+}
+
+/* JMP r/m64 (FF /4) in 64-bit mode */
+static int jmp_ind64(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t v;
+    if (i->mod == 3) {
+        v = cpu->r[i->fd];
+    } else {
+        uint64_t off = ea(cpu, i);
+        void *p = x86_mem_fast(cpu, i->seg, off, 8, false);
+        if (p)
+            v = x86_load_host(p, 8);
+        else if (!x86_mem_read_slow(cpu, i, i->seg, off, 8, &v))
+            return X86_EXIT;
+    }
+    cpu->rip = v;
+    return X86_BRANCH;
 }
 
 /* ---- INC/DEC r32/r64 (FF /0 /1): CF kept, so it is carried in lf_b ------- */
@@ -254,8 +339,9 @@ static inline uint64_t sign_of(const struct x86_cpu *cpu, uint64_t v)
 }
 
 /* Condition `cc` (SDM Vol. 1, Appendix B) from the lazy state where it is
- * cheap, else from the materialised flags. */
-static bool cond(struct x86_cpu *cpu, unsigned cc)
+ * cheap, else from the materialised flags.  Inlined with a constant `cc`
+ * into one Jcc handler per condition. */
+static inline __attribute__((always_inline)) bool cond(struct x86_cpu *cpu, unsigned cc)
 {
     bool r;
     switch (cpu->lf_op) {
@@ -274,18 +360,15 @@ static bool cond(struct x86_cpu *cpu, unsigned cc)
         }
         break;
     }
-    case LF_LOGIC:
-    case LF_ADD:
-    case LF_INC:
-    case LF_DEC:
+    case LF_NONE:
+        return x86_cond(cpu, cc);
+    default: /* ZF and SF follow the result for every other operation */
         switch (cc >> 1) {
         case 2: r = cpu->lf_r == 0; break;
         case 4: r = sign_of(cpu, cpu->lf_r); break;
         default: goto slow;
         }
         break;
-    default:
-        return x86_cond(cpu, cc);
     }
     return (cc & 1) ? !r : r;
 slow:
@@ -293,11 +376,18 @@ slow:
     return x86_cond(cpu, cc);
 }
 
-static int jcc64(struct x86_cpu *cpu, const struct x86_insn *i)
-{
-    cpu->rip = cond(cpu, i->opcode & 0xf) ? cpu->next_rip + i->imm : cpu->next_rip;
-    return X86_BRANCH;
-}
+#define JCC(CC)                                                                       \
+    static int jcc64_##CC(struct x86_cpu *cpu, const struct x86_insn *i)              \
+    {                                                                                 \
+        cpu->rip = cond(cpu, CC) ? cpu->next_rip + i->imm : cpu->next_rip;            \
+        return X86_BRANCH;                                                            \
+    }
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+static const x86_handler jcc64_fns[16] = {
+    jcc64_0, jcc64_1, jcc64_2,  jcc64_3,  jcc64_4,  jcc64_5,  jcc64_6,  jcc64_7,
+    jcc64_8, jcc64_9, jcc64_10, jcc64_11, jcc64_12, jcc64_13, jcc64_14, jcc64_15,
+};
 
 static int jmp64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
@@ -381,6 +471,13 @@ static int setcc_r(struct x86_cpu *cpu, const struct x86_insn *i)
 
 /* ---- selection ------------------------------------------------------------ */
 
+/* The generic handler `gfn` after materialising the flags. */
+static int sync_then_call(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    x86_flags_sync(cpu);
+    return i->gfn(cpu, i);
+}
+
 /* Generic handlers that neither read nor write the arithmetic flags: they
  * run on lazy flags as they are (their faults sync them in x86_raise). */
 static bool flag_neutral(const struct x86_insn *i, enum x86_mode mode)
@@ -396,6 +493,11 @@ static bool flag_neutral(const struct x86_insn *i, enum x86_mode mode)
 
 static bool set(struct x86_insn *i, x86_handler fn, unsigned fd, unsigned fs)
 {
+    if (i->mod != 3) { /* for x86_ea64 */
+        i->eb = i->base == 0xff ? 16 : i->base;
+        i->ex = i->index == 0xff ? 16 : i->index;
+        i->ripm = i->rip_rel ? ~0ULL : 0;
+    }
     i->fn = fn;
     i->fd = (uint8_t)fd;
     i->fs = (uint8_t)fs;
@@ -409,12 +511,11 @@ static bool plain_byte_reg(const struct x86_insn *i, unsigned r)
     return i->rex || r < 4;
 }
 
-bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
+/* A specialised handler for `i`, if there is one: true when set. */
+static bool pick(struct x86_insn *i, enum x86_mode mode)
 {
     unsigned sz = i->opsize, op = i->opcode;
     bool wide = sz == 4 || sz == 8, reg = i->mod == 3;
-    if (i->rep || i->lazy)
-        return false;
     if (mode == X86_MODE_LONG64 && sz == 8) {
         if (i->fn == x86_op_pushpop_r)
             return set(i, op < 0x58 ? push64 : pop64, i->reg, 0);
@@ -465,10 +566,10 @@ bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
             if (reg)
                 return op == 0x89 ? set(i, sz == 8 ? mov_rr8 : mov_rr4, i->rm, i->reg)
                                   : set(i, sz == 8 ? mov_rr8 : mov_rr4, i->reg, i->rm);
-            return op == 0x89 ? set(i, mov_store, i->reg, 0) : set(i, mov_load, i->reg, sz);
+            return op == 0x89 ? set(i, mov_store_fns[sz], i->reg, 0) : set(i, mov_load, i->reg, sz);
         }
         if (op == 0x88 && !reg && plain_byte_reg(i, i->reg))
-            return set(i, mov_store, i->reg, 0);
+            return set(i, mov_store_fns[1], i->reg, 0);
         return false;
     }
     if (i->fn == x86_op_mov_r_imm && wide)
@@ -476,7 +577,7 @@ bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
     if (i->fn == x86_op_mov_rm_imm && (i->reg & 7) == 0 && (wide || (op == 0xC6 && !reg))) {
         if (reg)
             return set(i, mov_ri, i->rm, 0);
-        return set(i, mov_store, 0xff, 0);
+        return set(i, mov_store_fns[sz], 0xff, 0);
     }
     if (i->fn == x86_op_movx && wide && (op == 0xB6 || op == 0xB7)) {
         unsigned src = op == 0xB7 ? 2 : 1;
@@ -490,13 +591,35 @@ bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
         return set(i, lea, i->reg, 0);
     if (i->fn == x86_op_grp5 && wide && reg && (i->reg & 7) <= 1)
         return set(i, incdec, i->rm, i->reg & 7);
+    if (i->fn == x86_op_grp5 && (i->reg & 7) == 4 && mode == X86_MODE_LONG64 && sz != 2)
+        return set(i, jmp_ind64, i->rm, 0);
+    if (i->fn == x86_op_grp2 && wide && reg && shift_lf[i->reg & 7] &&
+        (op == 0xC1 || op == 0xD1 || op == 0xD3))
+        return set(i, shift_r, i->rm, 0);
+    if (i->fn == x86_op_imul_imm && wide && reg)
+        return set(i, imul_r, i->reg, i->rm);
+    if (i->fn == x86_op_imul_rm && wide && reg)
+        return set(i, imul_r, i->reg, i->rm);
     if (mode == X86_MODE_LONG64 && sz != 2) {
         if (i->fn == x86_op_jcc)
-            return set(i, jcc64, 0, 0);
+            return set(i, jcc64_fns[op & 0xf], 0, 0);
         if (i->fn == x86_op_jmp_rel)
             return set(i, jmp64, 0, 0);
     }
-    if (flag_neutral(i, mode))
-        i->lazy = true;
+    return false;
+}
+
+bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
+{
+    if (i->lazy)
+        return false; /* seen already */
+    if (!i->rep && pick(i, mode))
+        return true;
+    if (!flag_neutral(i, mode)) {
+        /* Everything else sees exact flags. */
+        i->gfn = i->fn;
+        i->fn = sync_then_call;
+    }
+    i->lazy = true;
     return false;
 }

@@ -75,8 +75,13 @@ struct x86_insn {
     /* Set by x86_specialise (fast.c) for handlers that read and write the
      * arithmetic flags in the lazy form (x86_cpu.lf_*); before any other
      * handler the loop materialises them into rflags. */
-    bool lazy;
+    bool lazy;       /* set for every instruction x86_specialise has seen */
     uint8_t fd, fs;  /* specialised handlers: destination and source register */
+    /* 64-bit addressing for specialised handlers (x86_ea64): base and index
+     * registers, 16 (always 0) for none; ripm all ones if RIP-relative. */
+    uint8_t eb, ex;
+    uint64_t ripm;
+    x86_handler gfn; /* behind a flag-syncing fn: the generic handler */
     int64_t disp;
     uint64_t imm, imm2;
 };
@@ -99,7 +104,9 @@ struct x86_block {
 #define X86_BLOCK_MAX 32
 
 struct x86_cpu {
-    uint64_t r[16];
+    /* r[16] is always 0: the "no register" of specialised address
+     * computations (x86_insn.eb/ex). */
+    uint64_t r[17];
     uint64_t rip, rflags;
     struct x86_segment seg[6];
     struct x86_segment gdtr, idtr, ldtr, tr;
@@ -364,6 +371,13 @@ bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, u
 void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                   uint32_t val);
 uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i);
+/* The same for a 64-bit address size, without branches (fast.c sets up
+ * eb, ex and ripm). */
+static inline uint64_t x86_ea64(const struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    return (uint64_t)i->disp + cpu->r[i->eb] + (cpu->r[i->ex] << i->scale) +
+           (cpu->next_rip & i->ripm);
+}
 /* The IOPL / TSS I/O-bitmap check for IN/OUT/INS/OUTS; false after
  * raising #GP(0) (return X86_EXIT). */
 bool x86_io_permitted(struct x86_cpu *cpu, uint16_t port, unsigned size);
@@ -400,7 +414,18 @@ static inline uint64_t x86_size_mask(unsigned size)
 /* Lazy flags (alu.c): the operation that last set the arithmetic flags.
  * LF_INC/LF_DEC keep the carry from before them in lf_b (INC and DEC leave
  * CF alone, SDM Vol. 2, INC). */
-enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_SHL, LF_SHR, LF_SAR };
+/* The carry out of SHL/SHR/SAR of `a` (lf_size bytes) by 1 <= c < width. */
+static inline bool x86_shift_cf(unsigned op, unsigned size, uint64_t a, uint64_t c)
+{
+    unsigned w = 8 * size;
+    if (op == LF_SHL)
+        return (a >> (w - c)) & 1;
+    if (op == LF_SHR)
+        return (a >> (c - 1)) & 1;
+    int64_t s = (int64_t)(a << (64 - w)) >> (64 - w); /* SAR: sign-extended */
+    return (s >> (c - 1)) & 1;
+}
 /* Writes the flags the lazy state stands for into rflags; lf_op = LF_NONE. */
 void x86_flags_materialize(struct x86_cpu *cpu);
 /* rflags is exact after this (every reader of the arithmetic flags outside
@@ -419,7 +444,9 @@ static inline bool x86_flags_cf(const struct x86_cpu *cpu)
     case LF_ADD: return cpu->lf_r < cpu->lf_a;
     case LF_SUB: return cpu->lf_a < cpu->lf_b;
     case LF_LOGIC: return false;
-    default: return cpu->lf_b; /* INC, DEC: the carry from before */
+    case LF_INC:
+    case LF_DEC: return cpu->lf_b; /* the carry from before */
+    default: return x86_shift_cf(cpu->lf_op, cpu->lf_size, cpu->lf_a, cpu->lf_b);
     }
 }
 
