@@ -201,16 +201,44 @@ static int mov_ri(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_NEXT;
 }
 
-/* MOV r32/r64, [mem] (8B) and MOVZX r32/r64, byte/word [mem] (0F B6/B7):
- * fs holds the access size; the value zero-extends into the register. */
-static int mov_load(struct x86_cpu *cpu, const struct x86_insn *i)
-{
-    uint64_t v;
-    if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), i->fs, &v))
-        return X86_EXIT;
-    cpu->r[i->fd] = v;
-    return X86_NEXT;
-}
+/* MOV r32/r64, [mem] (8B) and MOVZX r32/r64, byte/word [mem] (0F B6/B7),
+ * one handler per access size: the value zero-extends into the register.
+ * MOVSX/MOVSXD r, [mem] (0F BE/BF, 63): sign-extends, to the operand size. */
+#define MOV_LOAD(SZ)                                                                  \
+    static int mov_load##SZ(struct x86_cpu *cpu, const struct x86_insn *i)            \
+    {                                                                                 \
+        uint64_t v, off = ea(cpu, i);                                                 \
+        void *p = x86_mem_fast(cpu, i->seg, off, SZ, false);                          \
+        if (p)                                                                        \
+            v = x86_load_host(p, SZ);                                                 \
+        else if (!x86_mem_read_slow(cpu, i, i->seg, off, SZ, &v))                     \
+            return X86_EXIT;                                                          \
+        cpu->r[i->fd] = v;                                                            \
+        return X86_NEXT;                                                              \
+    }                                                                                 \
+    __attribute__((unused)) static int movsx_load##SZ(struct x86_cpu *cpu,           \
+                                                      const struct x86_insn *i)          \
+    {                                                                                 \
+        uint64_t v, off = ea(cpu, i);                                                 \
+        void *p = x86_mem_fast(cpu, i->seg, off, SZ, false);                          \
+        if (p)                                                                        \
+            v = x86_load_host(p, SZ);                                                 \
+        else if (!x86_mem_read_slow(cpu, i, i->seg, off, SZ, &v))                     \
+            return X86_EXIT;                                                          \
+        v = (uint64_t)((int64_t)(v << (64 - 8 * SZ)) >> (64 - 8 * SZ));               \
+        cpu->r[i->fd] = v & x86_size_mask(i->opsize);                                 \
+        return X86_NEXT;                                                              \
+    }
+MOV_LOAD(1)
+MOV_LOAD(2)
+MOV_LOAD(4)
+MOV_LOAD(8)
+static const x86_handler mov_load_fns[9] = {
+    [1] = mov_load1, [2] = mov_load2, [4] = mov_load4, [8] = mov_load8,
+};
+static const x86_handler movsx_load_fns[5] = {
+    [1] = movsx_load1, [2] = movsx_load2, [4] = movsx_load4,
+};
 
 /* MOV [mem], reg (88 without a high-byte register, 89) or imm (C6/C7 /0:
  * fd = 0xff), one handler per size; a RAM hit needs no x86_done. */
@@ -288,8 +316,11 @@ static int shift_r(struct x86_cpu *cpu, const struct x86_insn *i)
 static int imul_r(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
+    uint64_t src = cpu->r[i->fs];
+    if (i->mod != 3 && !x86_mem_read(cpu, i, i->seg, ea(cpu, i), sz, &src))
+        return X86_EXIT;
     x86_flags_sync(cpu);
-    int64_t a = sz == 8 ? (int64_t)cpu->r[i->fs] : (int32_t)cpu->r[i->fs];
+    int64_t a = sz == 8 ? (int64_t)src : (int32_t)src;
     int64_t b = i->map ? (sz == 8 ? (int64_t)cpu->r[i->fd] : (int32_t)cpu->r[i->fd])
                        : (sz == 8 ? (int64_t)i->imm : (int32_t)i->imm);
     __int128 p = (__int128)a * b;
@@ -316,6 +347,21 @@ static int jmp_ind64(struct x86_cpu *cpu, const struct x86_insn *i)
     }
     cpu->rip = v;
     return X86_BRANCH;
+}
+
+/* INC/DEC [mem] (FF /0 /1): flags once the write is done */
+static int incdec_mem(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    uint64_t m = x86_size_mask(sz), a, off = ea(cpu, i);
+    if (!x86_mem_read(cpu, i, i->seg, off, sz, &a))
+        return X86_EXIT;
+    bool dec = i->fs;
+    uint64_t r = (dec ? a - 1 : a + 1) & m;
+    if (!x86_mem_write(cpu, i, i->seg, off, sz, r))
+        return X86_EXIT;
+    lazy(cpu, dec ? LF_DEC : LF_INC, sz, a, x86_flags_cf(cpu), r);
+    return x86_done(cpu);
 }
 
 /* ---- INC/DEC r32/r64 (FF /0 /1): CF kept, so it is carried in lf_b ------- */
@@ -566,7 +612,7 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
             if (reg)
                 return op == 0x89 ? set(i, sz == 8 ? mov_rr8 : mov_rr4, i->rm, i->reg)
                                   : set(i, sz == 8 ? mov_rr8 : mov_rr4, i->reg, i->rm);
-            return op == 0x89 ? set(i, mov_store_fns[sz], i->reg, 0) : set(i, mov_load, i->reg, sz);
+            return op == 0x89 ? set(i, mov_store_fns[sz], i->reg, 0) : set(i, mov_load_fns[sz], i->reg, 0);
         }
         if (op == 0x88 && !reg && plain_byte_reg(i, i->reg))
             return set(i, mov_store_fns[1], i->reg, 0);
@@ -582,7 +628,7 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     if (i->fn == x86_op_movx && wide && (op == 0xB6 || op == 0xB7)) {
         unsigned src = op == 0xB7 ? 2 : 1;
         if (!reg)
-            return set(i, mov_load, i->reg, src);
+            return set(i, mov_load_fns[src], i->reg, 0);
         if (src == 1 && !plain_byte_reg(i, i->rm))
             return false;
         return set(i, src == 1 ? movzx8_rr : movzx16_rr, i->reg, i->rm);
@@ -596,10 +642,16 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     if (i->fn == x86_op_grp2 && wide && reg && shift_lf[i->reg & 7] &&
         (op == 0xC1 || op == 0xD1 || op == 0xD3))
         return set(i, shift_r, i->rm, 0);
-    if (i->fn == x86_op_imul_imm && wide && reg)
-        return set(i, imul_r, i->reg, i->rm);
-    if (i->fn == x86_op_imul_rm && wide && reg)
-        return set(i, imul_r, i->reg, i->rm);
+    if (i->fn == x86_op_imul_imm && wide)
+        return set(i, imul_r, i->reg, reg ? i->rm : 16);
+    if (i->fn == x86_op_imul_rm && wide)
+        return set(i, imul_r, i->reg, reg ? i->rm : 16);
+    if (i->fn == x86_op_grp5 && wide && !reg && (i->reg & 7) <= 1)
+        return set(i, incdec_mem, 0, i->reg & 7);
+    if (i->fn == x86_op_movx && wide && !reg && (op == 0xBE || op == 0xBF))
+        return set(i, movsx_load_fns[op == 0xBF ? 2 : 1], i->reg, 0);
+    if (i->fn == x86_op_movsxd && mode == X86_MODE_LONG64 && sz == 8 && !reg)
+        return set(i, movsx_load_fns[4], i->reg, 0);
     if (mode == X86_MODE_LONG64 && sz != 2) {
         if (i->fn == x86_op_jcc)
             return set(i, jcc64_fns[op & 0xf], 0, 0);
