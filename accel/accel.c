@@ -254,3 +254,57 @@ int squib_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi)
                           vcpu->vm->ops->name);
     return vcpu->vm->ops->vcpu_interrupt(vcpu, vector, nmi);
 }
+
+/* ---- arm64 timers, input lines, SMC conduit ------------------------------ */
+
+uint32_t squib_vcpu_device_irq_level(struct squib_vcpu *vcpu)
+{
+    const struct accel_ops *ops = vcpu->vm->ops;
+    if (vcpu->vm->arch != SQUIB_ARCH_ARM64 || !ops->device_irq_level)
+        return 0;
+    return ops->device_irq_level(vcpu);
+}
+
+int squib_vcpu_set_line(struct squib_vcpu *vcpu, unsigned line, bool level)
+{
+    const struct accel_ops *ops = vcpu->vm->ops;
+    if (vcpu->vm->arch != SQUIB_ARCH_ARM64)
+        return squib_fail(-ENOSYS,
+                          "set_line: the IRQ/FIQ input lines are arm64's; an x86 VMM injects "
+                          "vectors with squib_vcpu_interrupt");
+    if (!ops->set_line)
+        return squib_fail(-ENOSYS, "%s: driving a vCPU's IRQ/FIQ lines is not supported",
+                          ops->name);
+    return ops->set_line(vcpu, line, level);
+}
+
+int squib_vcpu_timer_deadline(struct squib_vcpu *vcpu, uint64_t *monotonic_ns)
+{
+    const struct accel_ops *ops = vcpu->vm->ops;
+    if (vcpu->vm->arch != SQUIB_ARCH_ARM64 || !ops->timer_deadline)
+        return squib_fail(-ENOSYS, "%s: no %s vCPU timers that the VMM can see", ops->name,
+                          squib_arch_name(vcpu->vm->arch));
+    return ops->timer_deadline(vcpu, monotonic_ns);
+}
+
+int squib_vcpu_wait(struct squib_vcpu *vcpu, uint64_t monotonic_ns)
+{
+    const struct accel_ops *ops = vcpu->vm->ops;
+    if (!ops->vcpu_wait)
+        return squib_fail(-ENOSYS, "%s: squib_vcpu_wait is not supported", ops->name);
+    return ops->vcpu_wait(vcpu, monotonic_ns);
+}
+
+int squib_vm_set_psci_conduit(struct squib_vm *vm, enum squib_psci_conduit conduit)
+{
+    if (vm->arch != SQUIB_ARCH_ARM64)
+        return squib_fail(-EINVAL, "psci-conduit: an arm64 setting (this VM is %s)",
+                          squib_arch_name(vm->arch));
+    if (conduit != SQUIB_PSCI_CONDUIT_HVC && conduit != SQUIB_PSCI_CONDUIT_SMC)
+        return squib_fail(-EINVAL, "psci-conduit: unknown conduit %d (hvc 0, smc 1)",
+                          (int)conduit);
+    if (!vm->ops->set_psci_conduit)
+        return squib_fail(-ENOSYS, "%s: choosing the SMCCC conduit is not supported",
+                          vm->ops->name);
+    return vm->ops->set_psci_conduit(vm, conduit);
+}

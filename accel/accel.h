@@ -55,6 +55,14 @@ struct accel_ops {
     int (*set_one_reg)(struct squib_vcpu *vcpu, uint64_t id, uint64_t value);
     int (*set_guest_debug)(struct squib_vcpu *vcpu, const struct squib_guest_debug *dbg);
     int (*vcpu_interrupt)(struct squib_vcpu *vcpu, unsigned vector, bool nmi);
+    /* arm64 timers, input lines and SMC conduit, and the WFI sleep
+     * (squib/accel.h).  Optional: NULL means not supported (-ENOSYS, or 0
+     * lines).  Only called for vCPUs/VMs of the right architecture. */
+    uint32_t (*device_irq_level)(struct squib_vcpu *vcpu);
+    int (*set_line)(struct squib_vcpu *vcpu, unsigned line, bool level);
+    int (*timer_deadline)(struct squib_vcpu *vcpu, uint64_t *monotonic_ns);
+    int (*vcpu_wait)(struct squib_vcpu *vcpu, uint64_t monotonic_ns);
+    int (*set_psci_conduit)(struct squib_vm *vm, enum squib_psci_conduit conduit);
 };
 
 extern const struct accel_ops accel_interp_ops;

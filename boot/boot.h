@@ -74,13 +74,14 @@ struct boot_virt_fdt {
     uint64_t initrd_start, initrd_end; /* [start, end); equal (0, 0) for none */
     unsigned n_cpus;      /* 1..8 (the GICv2 limit) */
     const char *cpu_compatible; /* "arm,cortex-a72"; NULL gives "arm,armv8" */
+    const char *psci_method;    /* /psci method: "hvc" (also for NULL) or "smc" */
 };
 
 /* Builds the device tree into buf (at most buf_size bytes; 4 KiB is plenty
  * for 8 CPUs and a short command line): root with #address-cells =
  * #size-cells = 2, compatible "linux,dummy-virt", interrupt-parent the GICv2
  * at 0x08000000 (distributor) / 0x08010000 (CPU interface), memory, cpus
- * (enable-method psci, reg = N), psci (method hvc), timer (PPIs 13, 14, 11,
+ * (enable-method psci, reg = N), psci (method hvc or smc), timer (PPIs 13, 14, 11,
  * 10), the 24 MHz apb-pclk, the PL011, chosen (stdout-path, bootargs,
  * 64-bit linux,initrd-start/end).  0 on success, with the blob's size in its
  * header (boot_fdt_size); -ENOSPC if buf is too small, -EINVAL for a bad

@@ -3,8 +3,8 @@
  * Built with libfdt's sequential-write API, following what QEMU 7.2 writes
  * for `-machine virt,gic-version=2` minus the devices squib does not model
  * (flash, PL031, PL061, fw_cfg, virtio-mmio, PCIe, PMU).  This is what Linux
- * needs to boot: RAM, PSCI over HVC, a GICv2, the architected timer and the
- * PL011 console with its clock.
+ * needs to boot: RAM, PSCI over HVC (or SMC with -M virt,psci-conduit=smc),
+ * a GICv2, the architected timer and the PL011 console with its clock.
  */
 #include "boot/boot.h"
 
@@ -93,6 +93,9 @@ int boot_build_virt_fdt(const struct boot_virt_fdt *cfg, void *buf, size_t buf_s
                           (unsigned long long)cfg->initrd_start);
     const char *cpu_compat = cfg->cpu_compatible && *cfg->cpu_compatible ? cfg->cpu_compatible
                                                                           : "arm,armv8";
+    const char *psci_method = cfg->psci_method ? cfg->psci_method : "hvc";
+    if (strcmp(psci_method, "hvc") != 0 && strcmp(psci_method, "smc") != 0)
+        return squib_fail(-EINVAL, "device tree: PSCI method '%s' (hvc or smc)", psci_method);
     char name[64], uart_path[64];
     int err;
     void *fdt = buf;
@@ -141,10 +144,10 @@ int boot_build_virt_fdt(const struct boot_virt_fdt *cfg, void *buf, size_t buf_s
     }
     TRY(fdt_end_node(fdt));
 
-    /* /psci: CPU_ON and friends as HVC calls. */
+    /* /psci: CPU_ON and friends as HVC (QEMU virt's default) or SMC calls. */
     TRY(fdt_begin_node(fdt, "psci"));
     TRY(PROP_STRS(fdt, "compatible", "arm,psci-1.0\0arm,psci-0.2\0arm,psci"));
-    TRY(fdt_property_string(fdt, "method", "hvc"));
+    TRY(fdt_property_string(fdt, "method", psci_method));
     TRY(fdt_property_cell(fdt, "cpu_suspend", PSCI_CPU_SUSPEND));
     TRY(fdt_property_cell(fdt, "cpu_off", PSCI_CPU_OFF));
     TRY(fdt_property_cell(fdt, "cpu_on", PSCI_CPU_ON));

@@ -144,9 +144,28 @@ bool squib_machine_handle_exit(struct squib_machine *m, struct squib_exit *e,
     case SQUIB_EXIT_WFE:
         /* A WFE may wake spuriously (Arm ARM D1.6.1): run on. */
         break;
-    case SQUIB_EXIT_WFI:
+    case SQUIB_EXIT_WFI: {
+        /* A timer that will fire can wake the guest (arm64): sleep until its
+         * deadline, a kick or a raised input line, then run on (the vCPU
+         * continues after the WFI and sees the timer's INTERRUPTED exit).
+         * Otherwise as HLT below. */
+        uint64_t deadline;
+        if (!atomic_load(&m->request) &&
+            squib_vcpu_timer_deadline(m->vcpu, &deadline) == 0) {
+            dev = "timer";
+            if (squib_vcpu_wait(m->vcpu, deadline) < 0) {
+                *result = SQUIB_RUN_FAILED;
+                end = true;
+            }
+            break;
+        }
+        *result = SQUIB_RUN_HALTED;
+        end = true;
+        break;
+    }
     case SQUIB_EXIT_HLT:
-        /* No device can raise an interrupt yet, so nothing would ever wake
+        /* No device can raise an interrupt yet (no interrupt controller, no
+         * timer the run loop could wait for), so nothing would ever wake
          * the vCPU: end the run instead of hanging. */
         *result = SQUIB_RUN_HALTED;
         end = true;

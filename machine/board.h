@@ -35,6 +35,7 @@ struct board_config {
     struct chardev *serial;   /* NULL: the UART is there but unconnected */
     struct chardev *debugcon; /* NULL: no debug console on 0xe9 */
     const char *dumpdtb;      /* virt: write the device tree here and stop */
+    bool psci_smc;            /* virt: PSCI/SMCCC over SMC (-M virt,psci-conduit=smc) */
 };
 
 struct board {

@@ -2,7 +2,9 @@
  * matters (../shared/FACTS.md, "QEMU's virt map").
  *
  * Memory: flash at 0 (read-only, when -bios is given), RAM from 0x40000000.
- * Devices: PL011 at 0x09000000, PSCI over HVC.  An initrd goes to RAM base
+ * Devices: PL011 at 0x09000000, PSCI over HVC (QEMU's default), or over SMC
+ * with -M virt,psci-conduit=smc (a squib option: SMC #0 then becomes a
+ * hypercall exit too, and the device tree says method = "smc").  An initrd goes to RAM base
  * + min(RAM / 2, 128 MiB), as in QEMU.  The device tree (libfdt) is
  * placed at the start of RAM, as QEMU does; with -kernel, x0 holds its
  * address and x1-x3 are zero (Documentation/arch/arm64/booting.rst).
@@ -79,6 +81,8 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
     rc = squib_bus_register(&m->mmio, VIRT_UART_BASE, 0x1000, &pl011_ops, &b->pl011);
     if (!rc)
         rc = squib_psci_register(&m->hc);
+    if (!rc && cfg->psci_smc)
+        rc = squib_vm_set_psci_conduit(m->vm, SQUIB_PSCI_CONDUIT_SMC);
     if (rc)
         return rc;
 
@@ -132,6 +136,7 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
         .ram_base = VIRT_RAM_BASE, .ram_size = ram, .uart_base = VIRT_UART_BASE,
         .cmdline = cfg->append, .initrd_start = initrd_start, .initrd_end = initrd_end,
         .n_cpus = 1, .cpu_compatible = "arm,cortex-a72",
+        .psci_method = cfg->psci_smc ? "smc" : "hvc",
     };
     char compat[64];
     if (cfg->cpu && strcmp(cfg->cpu, "max") != 0) {

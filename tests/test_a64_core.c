@@ -624,7 +624,7 @@ Test(a64, system_registers)
     X(1, 0x80000001);
     X(4, 0xabc); /* the guest wrote x12 into it again */
 
-    cr_assert_eq(squib_vcpu_get_one_reg(vcpu, SQUIB_REG_ARM64_SYS(3, 0, 0, 4, 0), &v),
+    cr_assert_eq(squib_vcpu_get_one_reg(vcpu, SQUIB_REG_ARM64_SYS(3, 0, 15, 0, 0), &v),
                  -ENOENT);
     cr_assert(strlen(squib_errmsg()) > 0);
     cr_assert_eq(squib_vcpu_set_one_reg(vcpu, 0x1234, 1), -ENOENT);

@@ -313,3 +313,25 @@ Test(a64_dp, id_registers_advertise_crc32_lse_lrcpc)
     cr_assert_eq((R.x[0] >> 20) & 15, 2, "ISAR0.Atomic");
     cr_assert_eq((R.x[1] >> 20) & 15, 1, "ISAR1.LRCPC");
 }
+
+/* ID_AA64PFR0_EL1 says EL0/EL1 AArch64 only with FP and AdvSIMD; the rest of
+ * the ID register space reads as zero at EL1 (an OS reads all of it). */
+Test(a64_dp, id_register_space_pfr0_and_raz)
+{
+    static const uint32_t code[] = {
+        0xd5380400, /* mrs x0, id_aa64pfr0_el1 */
+        0xd5380421, /* mrs x1, id_aa64pfr1_el1 (RAZ) */
+        0xd5380482, /* mrs x2, id_aa64zfr0_el1 (RAZ) */
+        0xd5380103, /* mrs x3, id_pfr0_el1 (RAZ) */
+        0xd5380304, /* mrs x4, mvfr0_el1 (RAZ) */
+        0xd5380645, /* mrs x5, id_aa64isar2_el1 (RAZ) */
+        HVC0,
+    };
+    load(code, N(code));
+    for (int r = 1; r <= 5; r++)
+        R.x[r] = 0x5555;
+    go_hvc();
+    cr_assert_eq(R.x[0], 0x11, "PFR0 0x%llx", (unsigned long long)R.x[0]);
+    for (int r = 1; r <= 5; r++)
+        cr_assert_eq(R.x[r], 0, "x%d = 0x%llx", r, (unsigned long long)R.x[r]);
+}

@@ -11,8 +11,12 @@
  * type (B2, "Alignment support", without FEAT_LSE2): a misaligned one is an
  * Alignment fault (Data Abort, DFSC 0x21, WnR 0: the read comes first).
  * Translation faults are Data Aborts with WnR 1 (the access is probed for
- * writing).  An atomic access to non-RAM (MMIO, or read-only memory) is an
- * INTERNAL_ERROR: a device cannot take part in a read-modify-write.
+ * writing).  An atomic access to non-RAM (MMIO, or read-only memory) has
+ * no valid syndrome for a hypervisor (ISS.ISV = 0, D17.2.37), so as under
+ * KVM, where QEMU injects it for KVM_EXIT_ARM_NISV, it takes a synchronous
+ * external abort: DFSC 0x10, FAR = the address, and WnR = 1, our choice
+ * for a read-modify-write (the same as for its translation faults: the
+ * access is one atomic write access); registers and memory are unchanged.
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -21,15 +25,11 @@
 
 enum { AT_ADD, AT_CLR, AT_EOR, AT_SET, AT_SMAX, AT_SMIN, AT_UMAX, AT_UMIN, AT_SWP };
 
-static const char *const at_names[] = {"LDADD", "LDCLR", "LDEOR", "LDSET", "LDSMAX",
-                                       "LDSMIN", "LDUMAX", "LDUMIN", "SWP", "CAS", "CASP"};
-#define AT_CAS 9
-#define AT_CASP 10
 
 /* The host pointer for an atomic access of `size` bytes (a power of two up
- * to 16) at `addr`, or NULL with an INTERNAL_ERROR exit written. */
-static uint8_t *atomic_ptr(struct a64_cpu *c, const struct a64_insn *i, unsigned op,
-                           uint64_t addr, unsigned size, int *ret)
+ * to 16) at `addr`, or NULL with the exception taken (*ret = A64_JUMP). */
+static uint8_t *atomic_ptr(struct a64_cpu *c, const struct a64_insn *i, uint64_t addr,
+                           unsigned size, int *ret)
 {
     if (i->n == A64_SP && a64_sp_misaligned(c)) {
         *ret = a64_sp_fault(c, i);
@@ -43,10 +43,7 @@ static uint8_t *atomic_ptr(struct a64_cpu *c, const struct a64_insn *i, unsigned
     if (!p && c->mmu->miss_fault)
         *ret = a64_data_abort(c, i, addr, true, -1);
     else if (!p)
-        *ret = a64_fail(c, i,
-                        "%s at 0x%llx touches non-RAM or read-only memory: atomic accesses "
-                        "to MMIO are not supported",
-                        at_names[op], (unsigned long long)addr);
+        *ret = a64_data_abort(c, i, addr, true, A64_FSC_EXT);
     return p;
 }
 
@@ -61,7 +58,7 @@ static int op_ldop(struct a64_cpu *c, const struct a64_insn *i)
 {
     unsigned size = 1u << i->p0, bits = 8 * size;
     int ret = A64_EXIT;
-    uint8_t *p = atomic_ptr(c, i, i->p1, c->x[i->n], size, &ret);
+    uint8_t *p = atomic_ptr(c, i, c->x[i->n], size, &ret);
     if (!p)
         return ret;
     uint64_t mask = size_mask(size), old = 0, s = c->x[i->m] & mask, v;
@@ -132,7 +129,7 @@ static int op_cas(struct a64_cpu *c, const struct a64_insn *i)
 {
     unsigned size = 1u << i->p0;
     int ret = A64_EXIT;
-    uint8_t *p = atomic_ptr(c, i, AT_CAS, c->x[i->n], size, &ret);
+    uint8_t *p = atomic_ptr(c, i, c->x[i->n], size, &ret);
     if (!p)
         return ret;
     uint64_t mask = size_mask(size), old = 0;
@@ -153,7 +150,7 @@ static int op_casp(struct a64_cpu *c, const struct a64_insn *i)
 {
     unsigned esize = 1u << i->p0, s = i->p2, t = i->p3;
     int ret = A64_EXIT;
-    uint8_t *p = atomic_ptr(c, i, AT_CASP, c->x[i->n], 2 * esize, &ret);
+    uint8_t *p = atomic_ptr(c, i, c->x[i->n], 2 * esize, &ret);
     if (!p)
         return ret;
     uint64_t mask = size_mask(esize), lo = 0, hi = 0;

@@ -2,9 +2,10 @@
  *
  * run() completes what the previous exit left (an MMIO load's destination
  * register, a hypercall's results), then runs blocks until something exits.
- * The attention word is checked between blocks.  With guest debug enabled a
- * second loop runs blocks of one instruction and checks breakpoints; the
- * normal loop has no debug test in it.
+ * The attention word is checked between blocks.  With guest debug enabled
+ * (the VMM's, or the guest's own breakpoints, watchpoints or software step:
+ * a64_debug.c) a second loop runs blocks of one instruction where needed and
+ * checks them; the normal loop has no debug test in it.
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -158,12 +159,6 @@ static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
     }
     const uint8_t *code = mmu_fetch_ptr(c->mmu, pc);
     if (!code && c->mmu->miss_fault) { /* Instruction Abort: IFSC from the walk */
-        if (c->fault_fsc == A64_FSC_UNSUPPORTED) {
-            squib_exit_internal_error(c->exit, pc, NULL, 0,
-                                      "stage 1 translation: the 16 KiB and 64 KiB granules are "
-                                      "not implemented (TCR_EL1.TG0/TG1)");
-            return NULL;
-        }
         a64_exception(c, pc, c->el ? A64_EC_IABT_CUR : A64_EC_IABT_LOW, c->fault_fsc, true, pc);
         c->fetch_exc = true;
         return NULL;
@@ -272,6 +267,8 @@ static int run_blocks(struct a64_cpu *c)
             if (r != A64_NEXT)
                 return r;
         }
+        if (a64_async_due(c) && a64_async(c) == A64_EXIT) /* IRQ/FIQ, timers */
+            return A64_EXIT;
         const struct a64_block *b = block_at_pc(c, c->key_mode);
         if (!b) {
             if (c->fetch_exc) { /* an exception was taken instead: go on at the vector */
@@ -298,35 +295,81 @@ static bool breakpoint_at(const struct a64_cpu *c, uint64_t pc)
     return false;
 }
 
-/* Guest debug: one instruction per block; a breakpoint exits before the
- * instruction at its address runs (but not twice in a row for the same
- * instruction: the next run executes it); single-step exits after each
- * instruction. */
+/* Debug, the VMM's and the guest's (a64_debug.c).  The VMM's guest debug:
+ * one instruction per block; a breakpoint exits before the instruction at
+ * its address runs (but not twice in a row for the same instruction: the
+ * next run executes it); single-step exits after each instruction, or
+ * after an exception taken instead of one.  The guest's own debug
+ * exceptions come after the VMM's exits, in the Arm ARM's priority order:
+ * a pending Software Step, then (after the fetch) a Breakpoint, then a
+ * Watchpoint before the instruction's access.  Blocks are one instruction
+ * long while stepping or watchpoints may fire here, else whole (cut where
+ * an enabled breakpoint lies inside). */
 static int run_debug(struct a64_cpu *c)
 {
     atomic_uint *att = &c->env->attention;
     for (;;) {
+        bool vmm_step = c->dbg_active && c->dbg.single_step;
         if (atomic_load_explicit(att, memory_order_relaxed)) {
             int r = attention(c);
             if (r != A64_NEXT)
                 return r;
         }
-        if (!(c->bp_skip && c->bp_skip_pc == c->pc) && breakpoint_at(c, c->pc)) {
+        uint64_t taken = c->exc_entries;
+        if (a64_async_due(c) && a64_async(c) == A64_EXIT) /* IRQ/FIQ, timers */
+            return A64_EXIT;
+        if (c->exc_entries != taken) /* an interrupt was taken */
+            a64_dbg_entered(c);
+        if (c->dbg_active && !(c->bp_skip && c->bp_skip_pc == c->pc) &&
+            breakpoint_at(c, c->pc)) {
             c->bp_skip = true;
             c->bp_skip_pc = c->pc;
             return debug_exit(c, SQUIB_DEBUG_BREAKPOINT);
         }
         c->bp_skip = false;
-        const struct a64_block *b = block_at_pc(c, A64_KEY_STEP | c->key_mode);
+        if (c->hd.armed && a64_dbg_step_due(c)) {
+            if (vmm_step)
+                return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+            continue;
+        }
+        bool one = c->dbg_active || (c->hd.armed && a64_dbg_single(c));
+        const struct a64_block *b = block_at_pc(c, c->key_mode | (one ? A64_KEY_STEP : 0));
         if (!b) {
             if (c->fetch_exc) {
                 c->fetch_exc = false;
-                if (c->dbg.single_step)
+                a64_dbg_entered(c);
+                if (vmm_step)
                     return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
                 continue;
             }
             return A64_EXIT;
         }
+        if (c->hd.armed && a64_dbg_bp_live(c)) {
+            if (!one && a64_dbg_bp_within(c, b->hdr.pc, b->count)) {
+                one = true;
+                b = block_at_pc(c, c->key_mode | A64_KEY_STEP);
+                if (!b) { /* the page was fetched a moment ago: not expected */
+                    if (!c->fetch_exc)
+                        return A64_EXIT;
+                    c->fetch_exc = false;
+                    a64_dbg_entered(c);
+                    continue;
+                }
+            }
+            if (a64_dbg_breakpoint(c)) {
+                if (vmm_step)
+                    return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+                continue;
+            }
+        }
+        if (one && c->hd.armed && b->count &&
+            a64_dbg_watchpoint(c, a64_block_words(b)[0], b->hdr.pc)) {
+            if (vmm_step)
+                return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
+            continue;
+        }
+        struct a64_dbg_snap snap;
+        a64_dbg_snap(c, &snap);
         c->blk = b;
         const struct a64_insn *i = b->insn;
         int r;
@@ -334,7 +377,11 @@ static int run_debug(struct a64_cpu *c)
             i++;
         if (r == A64_EXIT)
             return A64_EXIT;
-        if (c->dbg.single_step)
+        size_t k = (size_t)(i - b->insn);
+        if (k >= b->count) /* the terminator: the last instruction fell through */
+            k = b->count - 1u;
+        a64_dbg_after(c, &snap, b->count ? a64_block_words(b)[k] : 0);
+        if (vmm_step)
             return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
     }
 }
@@ -378,15 +425,18 @@ static void a64_run(void *cpu, struct squib_exit *e)
     struct a64_cpu *c = cpu;
     c->exit = e;
     c->gen++;
+    a64_async_run_start(c);
     if (c->pend.kind != A64_PEND_NONE) {
         complete_pending(c, e);
+        if (c->hd.armed)
+            a64_dbg_completed(c); /* a stepped instruction completed */
         if (c->dbg_active && c->dbg.single_step) {
             debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
             return;
         }
     }
     for (;;) {
-        int r = c->dbg_active ? run_debug(c) : run_blocks(c);
+        int r = (c->dbg_active || c->hd.armed) ? run_debug(c) : run_blocks(c);
         if (r == A64_EXIT)
             return;
     }

@@ -37,6 +37,10 @@ enum { A64_NEXT = 0, A64_JUMP = 1, A64_EXIT = 2 };
 
 struct a64_cpu;
 struct a64_insn;
+
+/* Hardware breakpoints and watchpoints advertised in ID_AA64DFR0_EL1. */
+#define A64_NBRP 6
+#define A64_NWRP 4
 typedef int (*a64_handler)(struct a64_cpu *c, const struct a64_insn *i);
 
 /* One predecoded instruction.  Field use is per handler family; the decoders
@@ -101,10 +105,10 @@ struct a64_pending {
 
 /* System registers the core stores (a64_regs.c keeps the table).  The
  * first rows have fixed indices into c->sys[] for the core's own use. */
-#define A64_SYS_MAX 48
+#define A64_SYS_MAX 112
 enum {
     A64_SYS_SCTLR, A64_SYS_TTBR0, A64_SYS_TTBR1, A64_SYS_TCR, A64_SYS_MAIR,
-    A64_SYS_ESR, A64_SYS_FAR, A64_SYS_PAR, A64_SYS_VBAR,
+    A64_SYS_ESR, A64_SYS_FAR, A64_SYS_PAR, A64_SYS_VBAR, A64_SYS_CPACR,
 };
 
 struct a64_cpu {
@@ -115,6 +119,7 @@ struct a64_cpu {
     unsigned el;     /* PSTATE.EL: 0 or 1 (no EL2/EL3 in a guest) */
     unsigned spsel;  /* PSTATE.SP */
     bool event;      /* the event register (WFE, SEV, SEVL) */
+    uint64_t exc_entries; /* exceptions and interrupts taken (a64_except.c) */
     /* The local exclusive monitor (single vCPU: no global monitor needed):
      * armed by LDXR/LDXP for excl_size bytes at excl_addr, cleared by
      * STXR/STXP (pass or fail) and CLREX (Arm ARM B2, "Exclusive access
@@ -133,7 +138,20 @@ struct a64_cpu {
     uint8_t fault_fsc; /* DFSC/IFSC of the last failed walk (A64_FSC_*) */
     uint32_t key_mode; /* A64_KEY_EL0 at EL0 */
     bool fetch_exc;    /* translate() took an exception instead of a block */
-    struct squib_arm64_fp fp;  /* V0-V31, FPSR, FPCR: stored only for now */
+    struct squib_arm64_fp fp;  /* V0-V31, FPSR, FPCR (a64_fp_ldst.c, a64_fp_move.c) */
+    /* The generic timers and the IRQ/FIQ inputs (a64_timer.c). */
+    struct a64_timers {
+        uint64_t ctl[2];  /* [A64_TIMER_P], [A64_TIMER_V]: ENABLE, IMASK */
+        uint64_t cval[2];
+        uint64_t kctl;      /* CNTKCTL_EL1 */
+        uint64_t epoch_ns;  /* host CLOCK_MONOTONIC at reset */
+        uint64_t offset;    /* count = (now - epoch_ns) / 16 + offset */
+        uint32_t reported;  /* output lines as the last exit left them (SQUIB_DEV_IRQ_*) */
+        bool armed;         /* a line may change: poll the clock between blocks */
+        unsigned poll_left; /* blocks until the next poll */
+    } tm;
+    atomic_uint lines;  /* input lines: bit SQUIB_LINE_IRQ, bit SQUIB_LINE_FIQ */
+    bool smc_hypercall; /* SMC #0 is a hypercall (PSCI conduit "smc") */
 
     struct cpu_env *env;
     struct mmu *mmu;
@@ -145,6 +163,20 @@ struct a64_cpu {
     bool dbg_active;   /* single-step or breakpoints: run one instruction per block */
     bool bp_skip;      /* the last exit was a breakpoint at bp_skip_pc: do not */
     uint64_t bp_skip_pc; /* report it again before executing that instruction */
+
+    /* Self-hosted debug as the guest sees it (a64_debug.c, Arm ARM D2):
+     * the debug registers, PSTATE.SS and the software-step bookkeeping. */
+    struct a64_hwdbg {
+        uint64_t bvr[A64_NBRP], bcr[A64_NBRP]; /* DBGBVR<n>_EL1, DBGBCR<n>_EL1 */
+        uint64_t wvr[A64_NWRP], wcr[A64_NWRP]; /* DBGWVR<n>_EL1, DBGWCR<n>_EL1 */
+        uint64_t mdscr, mdccint, osdlr, dbgprcr;
+        bool oslk;       /* OSLSR_EL1.OSLK, set through OSLAR_EL1 */
+        uint8_t bp_on, wp_on; /* bit n: DBGBCR<n>/DBGWCR<n>.E */
+        bool ss;         /* PSTATE.SS */
+        bool stepped;    /* an instruction completed since the step began (ISS.ISV) */
+        bool stepped_ex; /* ... and it was a load-exclusive (ISS.EX) */
+        bool armed;      /* anything above may raise an exception: run_debug */
+    } hd;
 
     struct dcache dc;
     uint32_t gen; /* run() calls so far, for the block checks */
@@ -248,16 +280,20 @@ static inline bool a64_cond(const struct a64_cpu *c, unsigned cond)
 
 /* Exception classes (Arm ARM D17.2.37, "ESR_EL1"). */
 enum {
-    A64_EC_UNKNOWN = 0x00, A64_EC_WFX = 0x01, A64_EC_ILLEGAL = 0x0e, A64_EC_SVC = 0x15,
+    A64_EC_UNKNOWN = 0x00, A64_EC_WFX = 0x01, A64_EC_FP = 0x07, A64_EC_ILLEGAL = 0x0e,
+    A64_EC_SVC = 0x15,
     A64_EC_SYSREG = 0x18, A64_EC_IABT_LOW = 0x20, A64_EC_IABT_CUR = 0x21,
     A64_EC_PC_ALIGN = 0x22, A64_EC_DABT_LOW = 0x24, A64_EC_DABT_CUR = 0x25,
     A64_EC_SP_ALIGN = 0x26, A64_EC_BRK = 0x3c,
+    A64_EC_BKPT_LOW = 0x30, A64_EC_BKPT_CUR = 0x31, A64_EC_STEP_LOW = 0x32,
+    A64_EC_STEP_CUR = 0x33, A64_EC_WATCH_LOW = 0x34, A64_EC_WATCH_CUR = 0x35,
 };
 /* Fault status codes (DFSC/IFSC), the level added where there is one. */
 enum {
     A64_FSC_ADDR_SIZE = 0x00, A64_FSC_TRANS = 0x04, A64_FSC_ACCESS = 0x08,
-    A64_FSC_PERM = 0x0c, A64_FSC_EXT_WALK = 0x14, A64_FSC_ALIGN = 0x21,
-    A64_FSC_UNSUPPORTED = 0xff, /* not architectural: a granule squib lacks */
+    A64_FSC_PERM = 0x0c, A64_FSC_EXT = 0x10, A64_FSC_EXT_WALK = 0x14, A64_FSC_ALIGN = 0x21,
+    A64_FSC_DEBUG = 0x22, /* IFSC/DFSC of the debug exceptions (D2) */
+    A64_FSC_UNSUPPORTED = 0xff, /* not produced any more (a64_mmu.c has every granule) */
 };
 
 /* Takes a synchronous exception to EL1 (D1.10): ELR_EL1 = elr, SPSR_EL1 =
@@ -283,14 +319,77 @@ static inline bool a64_sp_misaligned(const struct a64_cpu *c)
 }
 /* The SP alignment fault (EC 0x26) for instruction `i`. */
 int a64_sp_fault(struct a64_cpu *c, const struct a64_insn *i);
+/* CPACR_EL1.FPEN (Arm ARM D17.2.30, "CPACR_EL1"): 0b01 traps EL0 only,
+ * 0b11 traps nothing, 0b00 and 0b10 trap EL0 and EL1.  Checked when an
+ * FP/SIMD instruction (or MRS/MSR of FPCR/FPSR) executes, never at decode
+ * time, so decoded blocks stay valid across CPACR_EL1 writes. */
+static inline bool a64_fp_enabled(const struct a64_cpu *c)
+{
+    unsigned fpen = (unsigned)(c->sys[A64_SYS_CPACR] >> 20) & 3;
+    return fpen == 3 || (fpen == 1 && c->el == 1);
+}
+/* The trap (EC 0x07) for instruction `i`: ISS CV = 1, COND = 0b1110, the
+ * values the Arm ARM requires for a trapped AArch64 instruction (D17.2.37,
+ * "ISS encoding for an exception from an access to SIMD or floating-point
+ * functionality"). */
+static inline int a64_fp_trap(struct a64_cpu *c, const struct a64_insn *i)
+{
+    return a64_exception_at(c, i, A64_EC_FP, 1u << 24 | 0xeu << 20);
+}
 /* After PSTATE.EL changed: the TLB, walker privilege and decode key. */
 void a64_mode_changed(struct a64_cpu *c);
+
+/* ---- generic timers and interrupt inputs (a64_timer.c) ----------------- */
+
+enum { A64_TIMER_P = 0, A64_TIMER_V = 1 };
+/* Blocks between two reads of the host clock while a timer is armed: a
+ * timer line changes at most this many blocks (each <= A64_BLOCK_MAX
+ * instructions) after its deadline, or at the next run. */
+#define A64_TIMER_POLL_BLOCKS 64
+
+void a64_timer_reset(struct a64_cpu *c);
+/* The timer system registers, by encoding op0:op1:CRn:CRm:op2 (a64_regs.c
+ * rows of kind SR_TIMER).  Writes re-arm the between-blocks check. */
+uint64_t a64_timer_read(struct a64_cpu *c, uint32_t enc);
+void a64_timer_write(struct a64_cpu *c, uint32_t enc, uint64_t v);
+/* ONE_REG writes: CNTVCT/CNTPCT set the count, CNTFRQ is fixed. */
+int a64_timer_set_one(struct a64_cpu *c, uint32_t enc, uint64_t v);
+/* KVM's ONE_REG ids swap the CNTV_CVAL and CNTVCT encodings (its uapi
+ * KVM_REG_ARM_TIMER_CNT/CVAL): the register encoding for a ONE_REG id's. */
+uint32_t a64_timer_one_reg_enc(uint32_t enc);
+/* EL0 access to a timer register under CNTKCTL_EL1 (D17, "CNTKCTL_EL1"):
+ * true = allowed, false = trapped to EL1 (EC 0x18). */
+bool a64_timer_el0_ok(const struct a64_cpu *c, uint32_t enc);
+
+/* Interrupt input lines that PSTATE.I/F lets in. */
+static inline unsigned a64_lines_unmasked(struct a64_cpu *c)
+{
+    unsigned lines = atomic_load_explicit(&c->lines, memory_order_relaxed);
+    unsigned masked = ((c->daif >> 7) & 1) | ((c->daif >> 5) & 2); /* I -> IRQ, F -> FIQ */
+    return lines & ~masked;
+}
+/* Between blocks: takes an unmasked IRQ/FIQ, or polls the timers when due.
+ * Returns A64_EXIT with an INTERRUPTED exit when a timer line changed. */
+int a64_async(struct a64_cpu *c);
+static inline bool a64_async_due(struct a64_cpu *c)
+{
+    return a64_lines_unmasked(c) || (c->tm.armed && --c->tm.poll_left == 0);
+}
+/* At the start of a run: poll at the first block boundary. */
+static inline void a64_async_run_start(struct a64_cpu *c)
+{
+    if (c->tm.armed)
+        c->tm.poll_left = 1;
+}
 
 /* ---- stage 1 translation (a64_mmu.c) ---------------------------------- */
 
 /* After SCTLR_EL1, TTBRn_EL1 or TCR_EL1 changed (or a TLBI): installs or
  * removes the walker and drops translations and decoded blocks. */
 void a64_mmu_changed(struct a64_cpu *c);
+/* Would an access at `va` translate (MMU off: always)?  No TLB fill, no
+ * exception (the watchpoint check leaves faults to the access). */
+bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 /* AT S1E1R/W, S1E0R/W: writes PAR_EL1. */
 void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 static inline bool a64_mmu_on(const struct a64_cpu *c)
@@ -325,6 +424,50 @@ int a64_op_movi(struct a64_cpu *c, const struct a64_insn *i); /* x[d] = imm */
 /* The variable shifts LSLV, LSRV, ASRV, RORV by [sf][op2] (a64_bitfield.c),
  * picked by the 2-source decoder (a64_dp_reg.c). */
 extern const a64_handler a64_shiftv_fns[2][4];
+
+/* ---- self-hosted debug (a64_debug.c) ------------------------------------ */
+
+void a64_dbg_reset(struct a64_cpu *c);
+/* The debug system registers by encoding op0:op1:CRn:CRm:op2 (a64_regs.c
+ * rows of kind SR_DEBUG): ONE_REG access, and the MRS/MSR handlers (which
+ * also advance the pc or take an exception). */
+uint64_t a64_dbg_read(const struct a64_cpu *c, uint32_t enc);
+void a64_dbg_write(struct a64_cpu *c, uint32_t enc, uint64_t v);
+int a64_dbg_mrs(struct a64_cpu *c, const struct a64_insn *i, uint32_t enc);
+int a64_dbg_msr(struct a64_cpu *c, const struct a64_insn *i, uint32_t enc, uint64_t v);
+/* Recomputes c->hd.armed after a change (and raises CPU_ATTN_DEBUG so the
+ * run loop is chosen again). */
+void a64_dbg_update(struct a64_cpu *c);
+
+/* The per-instruction debug checks of run_debug (a64_core.c), in the
+ * Arm ARM's priority order (D1.13 "Synchronous exception prioritization"):
+ * a pending Software Step exception before the fetch, a Breakpoint after
+ * it, a Watchpoint before the access.  Each returns true when it took the
+ * exception. */
+struct a64_dbg_snap {
+    uint64_t pc, elr, spsr, esr;
+    uint64_t exc_entries;
+    unsigned el;
+    bool ss, mdscr_ss, enabled;
+};
+bool a64_dbg_step_due(struct a64_cpu *c);
+/* Whether the next block must be one instruction long (step or
+ * watchpoints live here), and whether breakpoints may fire here. */
+bool a64_dbg_single(const struct a64_cpu *c);
+bool a64_dbg_bp_live(const struct a64_cpu *c);
+/* Is there an enabled breakpoint in [pc + 4, pc + 4 * n)? */
+bool a64_dbg_bp_within(const struct a64_cpu *c, uint64_t pc, unsigned n);
+bool a64_dbg_breakpoint(struct a64_cpu *c);
+bool a64_dbg_watchpoint(struct a64_cpu *c, uint32_t word, uint64_t pc);
+void a64_dbg_snap(const struct a64_cpu *c, struct a64_dbg_snap *s);
+/* After a block whose last executed instruction was `word` (0 for none):
+ * an exception entry (c->exc_entries moved), an ERET, or a completed
+ * instruction (SSAdvance). */
+void a64_dbg_after(struct a64_cpu *c, const struct a64_dbg_snap *s, uint32_t word);
+/* An exception was taken outside an instruction (fetch abort, interrupt). */
+void a64_dbg_entered(struct a64_cpu *c);
+/* The instruction an exit stopped at completed on this run. */
+void a64_dbg_completed(struct a64_cpu *c);
 
 /* ---- registers (a64_regs.c) --------------------------------------------- */
 

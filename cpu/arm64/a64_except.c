@@ -9,10 +9,13 @@
  * with SP_EL1, 0x400 from EL0 (AArch64), each + 0x000 for a synchronous
  * exception (D1.10.2, "Exception vectors").
  *
- * Interrupts (IRQ/FIQ/SError, offsets 0x080/0x100/0x180) have no source yet
- * (no GIC): a64_interrupt is the hook, to be called between blocks (where
- * the attention word is checked) when the interrupt is pending and its
- * PSTATE mask bit is clear.
+ * Interrupts (IRQ/FIQ/SError, offsets 0x080/0x100/0x180 in the same
+ * groups) enter through a64_interrupt, called between blocks (a64_async,
+ * a64_timer.c) while the platform holds the IRQ or FIQ input line high
+ * (squib_vcpu_set_line) and PSTATE.I / PSTATE.F is clear.  Every
+ * instruction that clears a mask bit (MSR DAIFClr, MSR DAIF, ERET) ends its
+ * block, so a pending interrupt is taken right after it.  SError has no
+ * source yet: A64_VEC_SERROR is the hook.
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -33,6 +36,7 @@ void a64_mode_changed(struct a64_cpu *c)
 static void enter(struct a64_cpu *c, uint64_t elr, unsigned kind)
 {
     unsigned offset = (c->el == 0 ? 0x400 : c->spsel ? 0x200 : 0x000) + kind;
+    c->exc_entries++; /* the debug loop tells exception entry by this */
     a64_sp_save(c);
     c->spsr_el1 = a64_pstate(c);
     c->elr_el1 = elr;

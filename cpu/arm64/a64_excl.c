@@ -18,8 +18,9 @@
  * Exclusive accesses must be aligned to their total size whatever the
  * memory type (B2, "Alignment support"): a misaligned one is an Alignment
  * fault (Data Abort, DFSC 0x21); the check comes before the monitor test.
- * Translation faults are Data Aborts.  Exclusive accesses to non-RAM (MMIO)
- * are INTERNAL_ERRORs: a device cannot take part in a monitor.
+ * Translation faults are Data Aborts.  Exclusive accesses to non-RAM (MMIO,
+ * read-only memory) take a synchronous external abort, as under KVM
+ * (not_ram).
  */
 #include "cpu/arm64/a64_cpu.h"
 
@@ -31,15 +32,17 @@ static __attribute__((noinline)) int misaligned(struct a64_cpu *c, const struct 
     return a64_data_abort(c, i, addr, write, A64_FSC_ALIGN);
 }
 
+/* Not RAM: a translation fault (the walk's DFSC), or MMIO/read-only
+ * memory, which a hypervisor cannot emulate for an exclusive (no valid
+ * instruction syndrome, ISS.ISV = 0: D17.2.37 excludes Load/Store
+ * Exclusive): a synchronous external abort (DFSC 0x10), as QEMU injects
+ * for KVM_EXIT_ARM_NISV.  WnR is 0 for the loads, 1 for the stores. */
 static __attribute__((noinline)) int not_ram(struct a64_cpu *c, const struct a64_insn *i,
-                                             const char *what, uint64_t addr)
+                                             bool write, uint64_t addr)
 {
     if (c->mmu->miss_fault)
-        return a64_data_abort(c, i, addr, what[0] == 'S', -1);
-    return a64_fail(c, i,
-                    "%s at 0x%llx touches non-RAM memory: exclusive accesses to MMIO are not "
-                    "supported",
-                    what, (unsigned long long)addr);
+        return a64_data_abort(c, i, addr, write, -1);
+    return a64_data_abort(c, i, addr, write, A64_FSC_EXT);
 }
 
 static inline uint64_t low_bits(uint64_t v, unsigned bytes)
@@ -59,7 +62,7 @@ static int op_ldx(struct a64_cpu *c, const struct a64_insn *i)
         return misaligned(c, i, false, addr);
     const uint8_t *p = mmu_ptr(c->mmu, addr, false);
     if (!p)
-        return not_ram(c, i, i->p1 ? "LDXP" : "LDXR", addr);
+        return not_ram(c, i, false, addr);
     uint64_t v = 0, v2 = 0;
     memcpy(&v, p, esize);
     if (i->p1)
@@ -89,7 +92,7 @@ static int op_stx(struct a64_cpu *c, const struct a64_insn *i)
     if (pass) {
         uint8_t *p = mmu_ptr(c->mmu, addr, true);
         if (!p)
-            return not_ram(c, i, i->p1 ? "STXP" : "STXR", addr);
+            return not_ram(c, i, true, addr);
         uint64_t v = low_bits(c->x[i->d], esize), v2 = low_bits(c->x[i->m], esize);
         memcpy(p, &v, esize);
         if (i->p1)

@@ -21,7 +21,9 @@
  *
  * With stage 1 translation on, a miss that the walker refuses is a Data
  * Abort (a64_data_abort: DFSC from the walk, WnR, FAR = the address); an
- * MMIO exit carries the physical address.
+ * MMIO exit carries the physical address.  Pairs have no valid syndrome
+ * for a hypervisor: to MMIO they take a synchronous external abort, as
+ * under KVM (pair_mmio).
  *
  * Alignment: with the MMU off, data accesses are Device-nGnRnE and an
  * unaligned one takes an Alignment fault (Arm ARM B2, "Alignment support").
@@ -461,15 +463,21 @@ bool a64_dec_ldr_lit(struct a64_insn *in, uint32_t w, uint64_t pc)
 
 /* ---- pairs ------------------------------------------------------------------ */
 
+/* A pair that is not entirely RAM.  A translation fault is a Data Abort
+ * with the walk's DFSC.  Otherwise part of it is MMIO or read-only memory:
+ * a hypervisor cannot emulate such an access, because a load/store pair has
+ * no instruction syndrome (Arm ARM D17.2.37, ISS.ISV is 1 only for loads
+ * and stores of a single general-purpose register without writeback), so
+ * KVM hands it to the VMM as KVM_EXIT_ARM_NISV and QEMU injects a
+ * synchronous external abort.  So do we: a Data Abort with DFSC 0x10,
+ * ISV = 0, WnR = the direction, FAR = the pair's address; no register and
+ * no memory changes. */
 static __attribute__((noinline)) int pair_mmio(struct a64_cpu *c, const struct a64_insn *i,
                                                uint64_t addr, bool write)
 {
     if (c->mmu->miss_fault) /* FAR: the pair's address (in the faulting page or before) */
         return a64_data_abort(c, i, addr, write, -1);
-    return a64_fail(c, i,
-                    "%s at 0x%llx touches non-RAM memory: pair accesses to MMIO are not "
-                    "implemented yet",
-                    write ? "STP" : "LDP", (unsigned long long)addr);
+    return a64_data_abort(c, i, addr, write, A64_FSC_EXT);
 }
 
 static inline bool pair_read(struct a64_cpu *c, uint64_t addr, void *buf, unsigned len)

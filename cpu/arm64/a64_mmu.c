@@ -4,9 +4,20 @@
  * With SCTLR_EL1.M set the soft TLB (mmu/tlb.h) calls a64_translate on a
  * miss.  VA bit 55 selects TTBR0_EL1 or TTBR1_EL1 (D8.2.4); TCR_EL1.T0SZ/
  * T1SZ give the input size, EPD0/EPD1 disable a walk, TBI0/TBI1 make data
- * accesses ignore the top byte.  Only the 4 KiB granule is implemented
- * (levels 0-3, blocks at levels 1 and 2); the 16 KiB and 64 KiB granules
- * end as an INTERNAL_ERROR naming them.  Output addresses are 48 bits.
+ * accesses ignore the top byte.  TCR_EL1.TG0/TG1 select the 4 KiB, 16 KiB
+ * or 64 KiB granule for each half (walk()).  Output addresses are 48 bits.
+ * The soft TLB caches 4 KiB pieces of whatever page or block the walk
+ * found.
+ *
+ * ASIDs (D8.13 "Translation Lookaside Buffers"; TTBRn_EL1.ASID, TCR_EL1.A1
+ * and AS): the soft TLB is not tagged with them.  Instead every write to
+ * TTBR0_EL1, TTBR1_EL1 or TCR_EL1 (a new ASID, table base, A1 or AS) drops
+ * every cached translation, global or not, and every TLBI (VMALLE1, VAE1,
+ * ASIDE1, VAAE1, VALE1, VAALE1 and their IS forms) does the same, which
+ * the architecture allows (invalidating more than asked is always
+ * permitted).  So nG entries of one ASID are never used under another, and
+ * a TLBI never leaves a stale entry.  The cost is a refill after each
+ * address-space switch.
  *
  * Faults are reported in priority order (D8.15 "MMU fault prioritization"):
  * translation (out-of-range VA, EPD, invalid or reserved descriptor),
@@ -37,8 +48,32 @@ struct walk {
     bool ap_table_no_el0, ap_table_ro, uxn_table, pxn_table;
 };
 
-/* The walk proper: a translation, access flag or external abort fault code,
- * or -1 with *w filled. */
+/* The translation granules (D8.2.7 "Translation granule size"): log2 of
+ * the granule, and the bits resolved per level (stride).  TG0 encodes 4 KiB
+ * as 0b00, 64 KiB 0b01, 16 KiB 0b10; TG1 16 KiB 0b01, 4 KiB 0b10, 64 KiB
+ * 0b11.  The reserved encodings (TG0 0b11, TG1 0b00) select an
+ * IMPLEMENTATION DEFINED implemented size: 4 KiB here. */
+static unsigned granule_bits(const struct a64_cpu *c, bool hi)
+{
+    uint64_t tcr = c->sys[A64_SYS_TCR];
+    unsigned tg = hi ? (tcr >> 30) & 3 : (tcr >> 14) & 3;
+    static const uint8_t tg0[4] = {12, 16, 14, 12}, tg1[4] = {12, 14, 12, 16};
+    return hi ? tg1[tg] : tg0[tg];
+}
+
+/* The walk proper (D8.2 "Translation process"; the shared pseudocode
+ * AArch64.S1Walk): a translation, access flag or external abort fault
+ * code, or -1 with *w filled.
+ *
+ * With a granule of 2^g bytes each level resolves g - 3 bits (the stride:
+ * 9, 11, 13); the walk starts at level 4 - ceil((inputsize - g) / stride),
+ * whose table has only the leftover index bits (and is aligned to its
+ * size, at least 64 bytes).  Blocks (D8.3.1 "Block descriptors") exist at
+ * level 1 (1 GiB) and 2 (2 MiB) with 4 KiB, at level 2 only with 16 KiB
+ * (32 MiB) and 64 KiB (512 MiB): a block descriptor at any other level is
+ * reserved, a translation fault, as is a level 3 descriptor with bit 1
+ * clear.  Output addresses are 48 bits (no FEAT_LPA/LPA2): table and page
+ * addresses are descriptor bits 47:g. */
 static int walk(struct a64_cpu *c, uint64_t va, bool fetch, struct walk *w)
 {
     uint64_t tcr = c->sys[A64_SYS_TCR];
@@ -46,11 +81,7 @@ static int walk(struct a64_cpu *c, uint64_t va, bool fetch, struct walk *w)
     unsigned tsz = hi ? (tcr >> 16) & 63 : tcr & 63;
     bool epd = hi ? tcr & TCR_EPD1 : tcr & TCR_EPD0;
     bool tbi = hi ? tcr & TCR_TBI1 : tcr & TCR_TBI0;
-    unsigned tg = hi ? (tcr >> 30) & 3 : (tcr >> 14) & 3;
-    bool g4k = hi ? tg == 2 : tg == 0;
-    /* TG1 = 0 is reserved (treated as an implemented size: 4 KiB here). */
-    if (!g4k && !(hi && tg == 0))
-        return A64_FSC_UNSUPPORTED;
+    unsigned g = granule_bits(c, hi), stride = g - 3;
     /* Out-of-range T0SZ/T1SZ values are CONSTRAINED UNPREDICTABLE; as the
      * hardware without FEAT_TTST/FEAT_LVA, clamp to 16..39 (D8.2.6). */
     if (tsz < 16)
@@ -63,16 +94,18 @@ static int walk(struct a64_cpu *c, uint64_t va, bool fetch, struct walk *w)
     uint64_t ones = (1ULL << (top + 1 - inputsize)) - 1;
     if ((hi ? upper != ones : upper != 0) || epd)
         return A64_FSC_TRANS + 0;
-    unsigned levels = (inputsize - 12 + 8) / 9;
-    unsigned level = 4 - levels;
-    unsigned topbits = inputsize - (12 + 9 * (3 - level)); /* index bits at the start level */
+    unsigned levels = (inputsize - g + stride - 1) / stride;
+    unsigned start = 4 - levels, level = start;
+    unsigned topbits = inputsize - (g + stride * (3 - start)); /* index bits at the start */
     uint64_t ttbr = c->sys[hi ? A64_SYS_TTBR1 : A64_SYS_TTBR0];
     unsigned align = topbits + 3 > 6 ? topbits + 3 : 6;
     uint64_t table = ttbr & 0x0000fffffffffffeULL & ~((1ULL << align) - 1);
+    uint64_t oa_mask = OA_MASK & ~((1ULL << g) - 1);
+    unsigned block_min = g == 12 ? 1 : 2; /* the first level with blocks */
     *w = (struct walk){0};
     for (;; level++) {
-        unsigned shift = 12 + 9 * (3 - level);
-        unsigned bits = level == 4 - levels ? topbits : 9;
+        unsigned shift = g + stride * (3 - level);
+        unsigned bits = level == start ? topbits : stride;
         uint64_t idx = (va >> shift) & ((1ULL << bits) - 1);
         const uint8_t *p = squib_physmap_ptr(c->mmu->ram, table + 8 * idx, 8);
         if (!p)
@@ -87,12 +120,12 @@ static int walk(struct a64_cpu *c, uint64_t va, bool fetch, struct walk *w)
             w->uxn_table |= (d >> 60) & 1;
             w->ap_table_no_el0 |= (d >> 61) & 1;
             w->ap_table_ro |= (d >> 62) & 1;
-            table = d & OA_MASK;
+            table = d & oa_mask;
             continue;
         }
-        /* A block at level 0 (4 KiB granule) or a level 3 entry with bit 1
-         * clear is reserved: a translation fault (D8.3.1). */
-        if (level == 0 || (level == 3 && !(d & 2)))
+        /* A block where the granule has none, or a level 3 entry with bit
+         * 1 clear, is reserved: a translation fault (D8.3.1). */
+        if (level < block_min || (level == 3 && !(d & 2)))
             return A64_FSC_TRANS + level;
         uint64_t mask = (1ULL << shift) - 1;
         w->pa = (d & OA_MASK & ~mask) | (va & mask);
@@ -164,6 +197,15 @@ void a64_mmu_changed(struct a64_cpu *c)
     a64_mode_changed(c);
 }
 
+bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write)
+{
+    if (!a64_mmu_on(c))
+        return true;
+    struct walk w;
+    bool wr;
+    return walk(c, va, false, &w) < 0 && permitted(c, &w, el0, write, false, &wr);
+}
+
 /* AT S1E1R/W, S1E0R/W (C5.5): PAR_EL1 gets the physical address and
  * attributes (F = 0) or the fault status (F = 1, FST in bits 6:1; bit 11 is
  * RES1 in the fault form).  With the MMU off the address is flat. */
@@ -178,8 +220,6 @@ void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write)
     bool wr;
     if (fsc < 0 && !permitted(c, &w, el0, write, false, &wr))
         fsc = A64_FSC_PERM + (int)w.level;
-    if (fsc == A64_FSC_UNSUPPORTED)
-        fsc = A64_FSC_TRANS;
     if (fsc >= 0) {
         c->sys[A64_SYS_PAR] = 1 | (uint64_t)fsc << 1 | 1u << 11;
         return;

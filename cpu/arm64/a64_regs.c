@@ -29,6 +29,8 @@ enum sysreg_kind {
     SR_FPCR,
     SR_FPSR,
     SR_DCZID,
+    SR_TIMER, /* the generic timer (a64_timer.c) */
+    SR_DEBUG, /* self-hosted debug (a64_debug.c) */
 };
 
 enum {
@@ -39,6 +41,7 @@ enum {
     SR_NOGUEST = 1u << 4, /* only through ONE_REG (needs EL2 in the guest) */
     SR_EL0_UCT = 1u << 5, /* EL0 read when SCTLR_EL1.UCT is 1 (CTR_EL0) */
     SR_MMU = 1u << 6,     /* a write changes translation (a64_mmu_changed) */
+    SR_EL0_CNT = 1u << 7, /* EL0 access as CNTKCTL_EL1 allows, else trapped */
 };
 
 struct a64_sysreg {
@@ -63,6 +66,10 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 6, 0, 0), SR_STORED, 0, "FAR_EL1", 0},
     {ENC(3, 0, 7, 4, 0), SR_STORED, 0, "PAR_EL1", 0},
     {ENC(3, 0, 12, 0, 0), SR_STORED, 0, "VBAR_EL1", 0},
+    /* FPEN resets to an UNKNOWN value; 0 (FP/SIMD trapped at EL0 and EL1)
+     * is what KVM and QEMU reset it to, and what firmware and Linux expect
+     * to have to enable (a64_fp_enabled). */
+    {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
     /* Cortex-A72's CTR_EL0: 64-byte lines, VIPT instruction cache. */
     {ENC(3, 3, 0, 0, 1), SR_STORED, SR_RO | SR_EL0_UCT, "CTR_EL0", 0x8444C004},
     {ENC(3, 0, 0, 0, 0), SR_STORED, SR_RO, "MIDR_EL1", 0x410FD083},
@@ -71,9 +78,12 @@ static const struct a64_sysreg sysregs[] = {
     /* The implemented extensions beyond ARMv8.0: CRC32 (ISAR0.CRC32 = 1),
      * FEAT_LSE (ISAR0.Atomic = 2), FEAT_LRCPC (ISAR1.LRCPC = 1). */
     {ENC(3, 0, 0, 6, 0), SR_STORED, SR_RO, "ID_AA64ISAR0_EL1", 0x00210000},
+    /* ID_AA64PFR0_EL1: EL0 and EL1 AArch64 only (1, 1), no EL2/EL3, FP and
+     * AdvSIMD implemented (0 = present, without FP16), no GIC system
+     * registers, no SVE/RAS/AMU. */
+    {ENC(3, 0, 0, 4, 0), SR_STORED, SR_RO, "ID_AA64PFR0_EL1", 0x11},
     {ENC(3, 0, 0, 6, 1), SR_STORED, SR_RO, "ID_AA64ISAR1_EL1", 0x00100000},
     {ENC(3, 0, 1, 0, 1), SR_STORED, 0, "ACTLR_EL1", 0},
-    {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
     {ENC(3, 0, 4, 0, 0), SR_SPSR_EL1, 0, "SPSR_EL1", 0},
     {ENC(3, 0, 4, 0, 1), SR_ELR_EL1, 0, "ELR_EL1", 0},
     {ENC(3, 0, 4, 1, 0), SR_SP_EL0, 0, "SP_EL0", 0},
@@ -84,7 +94,17 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 10, 3, 0), SR_STORED, 0, "AMAIR_EL1", 0},
     {ENC(3, 0, 13, 0, 1), SR_STORED, 0, "CONTEXTIDR_EL1", 0},
     {ENC(3, 0, 13, 0, 4), SR_STORED, 0, "TPIDR_EL1", 0},
-    {ENC(3, 0, 14, 1, 0), SR_STORED, 0, "CNTKCTL_EL1", 0},
+    {ENC(3, 0, 14, 1, 0), SR_TIMER, 0, "CNTKCTL_EL1", 0},
+    /* The generic timer (a64_timer.c). */
+    {ENC(3, 3, 14, 0, 0), SR_TIMER, SR_RO | SR_EL0_CNT, "CNTFRQ_EL0", 0},
+    {ENC(3, 3, 14, 0, 1), SR_TIMER, SR_RO | SR_EL0_CNT, "CNTPCT_EL0", 0},
+    {ENC(3, 3, 14, 0, 2), SR_TIMER, SR_RO | SR_EL0_CNT, "CNTVCT_EL0", 0},
+    {ENC(3, 3, 14, 2, 0), SR_TIMER, SR_EL0_CNT, "CNTP_TVAL_EL0", 0},
+    {ENC(3, 3, 14, 2, 1), SR_TIMER, SR_EL0_CNT, "CNTP_CTL_EL0", 0},
+    {ENC(3, 3, 14, 2, 2), SR_TIMER, SR_EL0_CNT, "CNTP_CVAL_EL0", 0},
+    {ENC(3, 3, 14, 3, 0), SR_TIMER, SR_EL0_CNT, "CNTV_TVAL_EL0", 0},
+    {ENC(3, 3, 14, 3, 1), SR_TIMER, SR_EL0_CNT, "CNTV_CTL_EL0", 0},
+    {ENC(3, 3, 14, 3, 2), SR_TIMER, SR_EL0_CNT, "CNTV_CVAL_EL0", 0},
     {ENC(3, 2, 0, 0, 0), SR_STORED, 0, "CSSELR_EL1", 0},
     {ENC(3, 3, 0, 0, 7), SR_DCZID, SR_RO | SR_EL0_RO, "DCZID_EL0", 0},
     {ENC(3, 3, 4, 2, 0), SR_NZCV, SR_EL0, "NZCV", 0},
@@ -94,7 +114,39 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 3, 13, 0, 2), SR_STORED, SR_EL0, "TPIDR_EL0", 0},
     {ENC(3, 3, 13, 0, 3), SR_STORED, SR_EL0_RO, "TPIDRRO_EL0", 0},
     {ENC(3, 4, 4, 1, 0), SR_SP_EL1, SR_NOGUEST, "SP_EL1", 0},
-    {ENC(2, 0, 0, 2, 2), SR_STORED, 0, "MDSCR_EL1", 0},
+    /* Self-hosted debug (a64_debug.c): A64_NBRP breakpoints and A64_NWRP
+     * watchpoints, the OS lock. */
+    {ENC(2, 0, 0, 2, 2), SR_DEBUG, 0, "MDSCR_EL1", 0},
+    {ENC(2, 0, 0, 2, 0), SR_DEBUG, 0, "MDCCINT_EL1", 0},
+    {ENC(2, 0, 1, 0, 4), SR_DEBUG, 0, "OSLAR_EL1", 0},
+    {ENC(2, 0, 1, 1, 4), SR_DEBUG, SR_RO, "OSLSR_EL1", 0},
+    {ENC(2, 0, 1, 3, 4), SR_DEBUG, 0, "OSDLR_EL1", 0},
+    {ENC(2, 0, 1, 4, 4), SR_DEBUG, 0, "DBGPRCR_EL1", 0},
+#define DBG_BANK(n)                                                                      \
+    {ENC(2, 0, 0, n, 4), SR_DEBUG, 0, "DBGBVR" #n "_EL1", 0},                            \
+    {ENC(2, 0, 0, n, 5), SR_DEBUG, 0, "DBGBCR" #n "_EL1", 0}
+    DBG_BANK(0), DBG_BANK(1), DBG_BANK(2), DBG_BANK(3), DBG_BANK(4), DBG_BANK(5),
+#undef DBG_BANK
+#define DBG_BANK(n)                                                                      \
+    {ENC(2, 0, 0, n, 6), SR_DEBUG, 0, "DBGWVR" #n "_EL1", 0},                            \
+    {ENC(2, 0, 0, n, 7), SR_DEBUG, 0, "DBGWCR" #n "_EL1", 0}
+    DBG_BANK(0), DBG_BANK(1), DBG_BANK(2), DBG_BANK(3),
+#undef DBG_BANK
+    /* ID_AA64DFR0_EL1: DebugVer = 6 (ARMv8.0 debug), BRPs = A64_NBRP - 1,
+     * WRPs = A64_NWRP - 1, CTX_CMPs = 0 (one context-aware breakpoint is
+     * the minimum the field can say; context matching is not implemented:
+     * a64_debug.c), no PMU, no trace. */
+    {ENC(3, 0, 0, 5, 0), SR_STORED, SR_RO, "ID_AA64DFR0_EL1",
+     6 | (A64_NBRP - 1) << 12 | (A64_NWRP - 1) << 20},
+    {ENC(3, 0, 0, 5, 1), SR_STORED, SR_RO, "ID_AA64DFR1_EL1", 0},
+    /* ID_AA64MMFR0_EL1: PARange = 5 (48-bit output addresses), ASIDBits =
+     * 2 (16-bit ASIDs), TGran16 = 1, TGran64 = 0, TGran4 = 0 (all three
+     * granules, a64_mmu.c), mixed-endian not supported. */
+    {ENC(3, 0, 0, 7, 0), SR_STORED, SR_RO, "ID_AA64MMFR0_EL1", 0x00100025},
+    /* ID_AA64MMFR1_EL1: nothing beyond ARMv8.0 (HAFDBS = 0: no hardware
+     * access flag, VMIDBits = 0, no PAN, no VHE). */
+    {ENC(3, 0, 0, 7, 1), SR_STORED, SR_RO, "ID_AA64MMFR1_EL1", 0},
+    {ENC(3, 0, 0, 7, 2), SR_STORED, SR_RO, "ID_AA64MMFR2_EL1", 0},
 };
 #define N_SYSREGS (sizeof sysregs / sizeof sysregs[0])
 _Static_assert(N_SYSREGS <= A64_SYS_MAX, "raise A64_SYS_MAX");
@@ -147,6 +199,10 @@ static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
         /* BS = 4: DC ZVA zeroes 64 bytes (a64_system.c); DZP = 1 where DC
          * ZVA is prohibited: at EL0 without SCTLR_EL1.DZE (D13.2, "DCZID_EL0"). */
         return 4 | (uint64_t)(c->el == 0 && !(a64_sctlr(c) & SCTLR_DZE)) << 4;
+    case SR_TIMER:
+        return a64_timer_read(c, sysregs[k].enc);
+    case SR_DEBUG:
+        return a64_dbg_read(c, sysregs[k].enc);
     case SR_STORED:
         break;
     }
@@ -193,6 +249,12 @@ static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
         break;
     case SR_DCZID:
         break; /* read-only; callers refuse */
+    case SR_TIMER:
+        a64_timer_write(c, sysregs[k].enc, v);
+        break;
+    case SR_DEBUG:
+        a64_dbg_write(c, sysregs[k].enc, v);
+        break;
     case SR_STORED:
         c->sys[k] = v;
         break;
@@ -219,7 +281,7 @@ void a64_regs_reset(struct a64_cpu *c)
         [A64_SYS_TTBR1] = ENC(3, 0, 2, 0, 1), [A64_SYS_TCR] = ENC(3, 0, 2, 0, 2),
         [A64_SYS_MAIR] = ENC(3, 0, 10, 2, 0), [A64_SYS_ESR] = ENC(3, 0, 5, 2, 0),
         [A64_SYS_FAR] = ENC(3, 0, 6, 0, 0),   [A64_SYS_PAR] = ENC(3, 0, 7, 4, 0),
-        [A64_SYS_VBAR] = ENC(3, 0, 12, 0, 0),
+        [A64_SYS_VBAR] = ENC(3, 0, 12, 0, 0), [A64_SYS_CPACR] = ENC(3, 0, 1, 0, 2),
     };
     for (unsigned k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
         if (sysregs[k].enc != fixed[k])
@@ -227,6 +289,8 @@ void a64_regs_reset(struct a64_cpu *c)
     for (unsigned k = 0; k < N_SYSREGS; k++)
         c->sys[k] = sysregs[k].reset;
     memset(&c->fp, 0, sizeof c->fp);
+    a64_timer_reset(c);
+    a64_dbg_reset(c);
     c->pend.kind = A64_PEND_NONE;
     if (c->mmu)
         a64_mmu_changed(c);
@@ -235,7 +299,7 @@ void a64_regs_reset(struct a64_cpu *c)
 uint64_t a64_pstate(const struct a64_cpu *c)
 {
     uint64_t m = c->el ? (uint64_t)(c->el << 2 | c->spsel) : 0;
-    return (uint64_t)c->nzcv | c->daif | m;
+    return (uint64_t)c->nzcv | (uint64_t)c->hd.ss << 21 | c->daif | m; /* SS: a64_debug.c */
 }
 
 int a64_get_regs(void *cpu, enum squib_regset set, void *buf)
@@ -259,7 +323,7 @@ int a64_get_regs(void *cpu, enum squib_regset set, void *buf)
     return 0;
 }
 
-/* Only NZCV, DAIF and M[3:0] of `pstate` are kept.  Setting the core
+/* Only NZCV, SS, DAIF and M[3:0] of `pstate` are kept.  Setting the core
  * registers with a pc other than the one an exit stopped at abandons what
  * that exit left to complete (the VMM has moved the vCPU elsewhere); writing
  * back the same pc keeps it, so a get/set round trip changes nothing. */
@@ -286,6 +350,8 @@ int a64_set_regs(void *cpu, enum squib_regset set, const void *buf)
     c->spsel = m & 1;
     c->nzcv = (uint32_t)r->pstate & 0xf0000000u;
     c->daif = (uint32_t)r->pstate & 0x3c0u;
+    c->hd.ss = (r->pstate >> 21) & 1;
+    a64_dbg_update(c);
     a64_sp_load(c);
     a64_mode_changed(c);
     c->elr_el1 = r->elr_el1;
@@ -301,7 +367,7 @@ static int one_reg_index(uint64_t id)
     if (!SQUIB_REG_IS_ARM64_SYS(id))
         return squib_fail(-ENOENT, "aarch64: register id 0x%llx is not a system register id",
                           (unsigned long long)id);
-    uint32_t enc = SQUIB_REG_ARM64_SYS_ENC(id);
+    uint32_t enc = a64_timer_one_reg_enc(SQUIB_REG_ARM64_SYS_ENC(id)); /* KVM's swap */
     int k = sysreg_find(enc);
     if (k < 0)
         return squib_fail(-ENOENT, "aarch64: system register S%u_%u_C%u_C%u_%u is not kept",
@@ -328,6 +394,8 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
         return k;
     if (sysregs[k].kind == SR_CURRENTEL)
         return squib_fail(-EINVAL, "aarch64: CurrentEL is set through PSTATE.M");
+    if (sysregs[k].kind == SR_TIMER)
+        return a64_timer_set_one(cpu, sysregs[k].enc, value);
     sysreg_put(cpu, (unsigned)k, value);
     if (sysregs[k].flags & SR_MMU)
         a64_mmu_changed(cpu);
@@ -338,12 +406,14 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
 /* Operands: d = Rt (MRS destination / MSR source), imm = encoding,
  * imm2 = table index, p0 = 1 for MRS. */
 
-enum { ACC_OK, ACC_UNDEF, ACC_TRAP };
+enum { ACC_OK, ACC_UNDEF, ACC_TRAP, ACC_FPTRAP };
 
 /* EL0 access: allowed, UNDEFINED (EL1-only registers), or trapped to EL1
  * by an SCTLR_EL1 control (UMA for DAIF, UCT for CTR_EL0: EC 0x18). */
 static int el0_may(const struct a64_cpu *c, const struct a64_sysreg *r, bool write)
 {
+    if (r->flags & SR_EL0_CNT)
+        return a64_timer_el0_ok(c, r->enc) ? ACC_OK : ACC_TRAP;
     if (r->flags & SR_EL0)
         return ACC_OK;
     if ((r->flags & SR_EL0_RO) && !write)
@@ -371,6 +441,9 @@ static int access_ok(const struct a64_cpu *c, const struct a64_sysreg *r, bool w
      * (C5.2, "SP_EL0"). */
     if (r->kind == SR_SP_EL0 && c->spsel == 0)
         return ACC_UNDEF;
+    /* FPCR and FPSR are trapped by CPACR_EL1.FPEN (D17.2.30). */
+    if ((r->kind == SR_FPCR || r->kind == SR_FPSR) && !a64_fp_enabled(c))
+        return ACC_FPTRAP;
     return ACC_OK;
 }
 
@@ -388,6 +461,8 @@ uint32_t a64_sysreg_iss(uint32_t enc, unsigned rt, bool read)
 
 static int refuse(struct a64_cpu *c, const struct a64_insn *i, int why, bool read)
 {
+    if (why == ACC_FPTRAP)
+        return a64_fp_trap(c, i);
     if (why == ACC_TRAP)
         return a64_exception_at(c, i, A64_EC_SYSREG,
                                 a64_sysreg_iss((uint32_t)i->imm, i->p1, read));
@@ -400,6 +475,8 @@ static int op_mrs(struct a64_cpu *c, const struct a64_insn *i)
     int a = access_ok(c, r, false);
     if (a != ACC_OK)
         return refuse(c, i, a, true);
+    if (r->kind == SR_DEBUG)
+        return a64_dbg_mrs(c, i, r->enc);
     c->x[i->d] = sysreg_get(c, (unsigned)i->imm2);
     return A64_NEXT;
 }
@@ -411,6 +488,8 @@ static int op_msr(struct a64_cpu *c, const struct a64_insn *i)
     if (a != ACC_OK)
         return refuse(c, i, a, false);
     uint64_t v = c->x[i->d];
+    if (r->kind == SR_DEBUG)
+        return a64_dbg_msr(c, i, r->enc, v);
     sysreg_put(c, (unsigned)i->imm2, v);
     if (r->flags & SR_MMU)
         a64_mmu_changed(c);
@@ -428,6 +507,17 @@ static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
     unsigned op1 = (enc >> 11) & 7;
     if (op1 == 4 || op1 == 5 || op1 == 6 || (c->el == 0 && op1 != 3))
         return a64_undefined(c, i);
+    /* The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1-7) is
+     * RAZ at EL1 for reads, and UNDEFINED for writes (D17.1.3, "Reserved
+     * encodings in the ID register space"): operating systems read every
+     * ID register and take 0 as "not implemented". */
+    if ((enc >> 14) == 3 && ((enc >> 11) & 7) == 0 && ((enc >> 7) & 15) == 0 &&
+        ((enc >> 3) & 15) >= 1 && ((enc >> 3) & 15) <= 7) {
+        if (!i->p0)
+            return a64_undefined(c, i);
+        c->x[i->d] = 0;
+        return A64_NEXT;
+    }
     return a64_fail(c, i, "A64 system register not implemented yet: %s S%u_%u_C%u_C%u_%u",
                     i->p0 ? "MRS" : "MSR", enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15,
                     (enc >> 3) & 15, enc & 7);

@@ -67,10 +67,21 @@ static int wfx_trap(struct a64_cpu *c, const struct a64_insn *i, bool wfe)
     return a64_exception_at(c, i, A64_EC_WFX, 1u << 24 | 0xeu << 20 | (uint32_t)wfe);
 }
 
+/* A WFI with an IRQ or FIQ input line high completes at once, masked by
+ * PSTATE or not: a pending physical interrupt is a WFI wake-up event
+ * regardless of PSTATE.{I,F} (Arm ARM D1.16, "Wait for Interrupt"); an
+ * unmasked one is then taken at the next block boundary with ELR = the
+ * instruction after the WFI.  Otherwise the WFI exits; the run loop sleeps
+ * until the next timer deadline (squib_vcpu_timer_deadline) or ends the
+ * run if nothing can wake the vCPU.  The next run continues after the WFI
+ * whether or not an interrupt arrived: the architecture lets WFI complete
+ * for any reason (D1.16), and the guest re-checks its wake condition. */
 static int op_wfi(struct a64_cpu *c, const struct a64_insn *i)
 {
     if (c->el == 0 && !(a64_sctlr(c) & SCTLR_nTWI))
         return wfx_trap(c, i, false);
+    if (atomic_load_explicit(&c->lines, memory_order_relaxed))
+        return a64_op_next(c, i);
     return wait_exit(c, i, SQUIB_EXIT_WFI);
 }
 
@@ -107,10 +118,8 @@ bool a64_dec_wfe(struct a64_insn *in, uint32_t w, uint64_t pc)
  * are not hypercalls the VMM could tell apart (the exit carries no
  * immediate): they return NOT_SUPPORTED (-1) in x0 at once.  HVC is
  * UNDEFINED at EL0 (C6.2, "HVC"). */
-static int op_hvc(struct a64_cpu *c, const struct a64_insn *i)
+static int hypercall(struct a64_cpu *c, const struct a64_insn *i)
 {
-    if (c->el == 0)
-        return a64_undefined(c, i);
     if (i->imm != 0) {
         c->x[0] = ~0ULL;
         return a64_op_next(c, i);
@@ -121,6 +130,24 @@ static int op_hvc(struct a64_cpu *c, const struct a64_insn *i)
         e->hypercall.args[k] = c->x[1 + k];
     c->pend = (struct a64_pending){.kind = A64_PEND_HVC, .pc = e->pc};
     return A64_EXIT;
+}
+
+static int op_hvc(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0)
+        return a64_undefined(c, i);
+    return hypercall(c, i);
+}
+
+/* SMC: the guest has no EL3, so SMC is UNDEFINED (C6.2, "SMC"), unless the
+ * VMM chose the SMC conduit for SMCCC/PSCI (squib_vm_set_psci_conduit):
+ * then SMC #imm behaves as HVC #imm above, as if EL3 firmware forwarded it
+ * (the exit is the same HYPERCALL).  UNDEFINED at EL0 either way. */
+static int op_smc(struct a64_cpu *c, const struct a64_insn *i)
+{
+    if (c->el == 0 || !c->smc_hypercall)
+        return a64_undefined(c, i);
+    return hypercall(c, i);
 }
 
 /* SVC: EC 0x15 with imm16; the preferred return address is the next
@@ -153,6 +180,13 @@ bool a64_dec_hvc(struct a64_insn *in, uint32_t w, uint64_t pc)
 {
     (void)pc;
     dec_imm16(in, w, op_hvc);
+    return true;
+}
+
+bool a64_dec_smc(struct a64_insn *in, uint32_t w, uint64_t pc)
+{
+    (void)pc;
+    dec_imm16(in, w, op_smc);
     return true;
 }
 

@@ -20,6 +20,10 @@ void cli_usage(FILE *out)
         "Machine:\n"
         "  -M, -machine NAME     pc (x86-64, default) or virt (aarch64); -M help lists them\n"
         "  -M virt,dumpdtb=FILE  write the device tree the guest would get to FILE and exit\n"
+        "  -M virt,psci-conduit=hvc|smc\n"
+        "                        how the guest calls PSCI/SMCCC (squib option; QEMU picks by\n"
+        "                        its EL2/EL3 settings): hvc (default) = HVC #0, SMC UNDEFINED;\n"
+        "                        smc = SMC #0 too, device tree method \"smc\"\n"
         "  -cpu MODEL            CPU model (pc: qemu64, max, host, base; virt: cortex-a72,\n"
         "                        cortex-a53, cortex-a57, max); -cpu help lists them\n"
         "  -m SIZE               RAM size: MiB, or with a suffix K/M/G (default 128M);\n"
@@ -292,7 +296,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
                     fprintf(out, "  %-6s %s\n", bl[i].name, bl[i].description);
                 return 1;
             }
-            /* NAME[,dumpdtb=FILE]; other properties are not supported yet. */
+            /* NAME[,dumpdtb=FILE][,psci-conduit=hvc|smc]; other properties are
+             * not supported yet. */
             char *save, *mname = strtok_r(argv[k], ",", &save); /* in place, see parse_device */
             if (!mname)
                 return fail(err, "-M %s: missing machine name%s", v, "");
@@ -304,6 +309,15 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
             for (char *kv; (kv = strtok_r(NULL, ",", &save));) {
                 if (strncmp(kv, "dumpdtb=", 8) == 0 && kv[8])
                     o->cfg.dumpdtb = kv + 8;
+                else if (strncmp(kv, "psci-conduit=", 13) == 0 &&
+                         board_find(mname)->arch != SQUIB_ARCH_ARM64)
+                    return fail(err, "-M %s,%s: PSCI is arm64's (use -M virt)", mname, kv);
+                else if (strcmp(kv, "psci-conduit=hvc") == 0)
+                    o->cfg.psci_smc = false;
+                else if (strcmp(kv, "psci-conduit=smc") == 0)
+                    o->cfg.psci_smc = true;
+                else if (strncmp(kv, "psci-conduit=", 13) == 0)
+                    return fail(err, "-M %s: psci-conduit=%s: give hvc or smc", mname, kv + 13);
                 else
                     return fail(err, "-M %s: machine property '%s' is not supported yet", mname, kv);
             }

@@ -75,6 +75,83 @@ int squib_vcpu_interrupt(struct squib_vcpu *vcpu, unsigned vector, bool nmi);
 /* Drives interrupt line `irq` of the VM's interrupt controller. */
 int squib_vm_set_irq_line(struct squib_vm *vm, unsigned irq, bool level);
 
+/* ---- arm64: timers, interrupt inputs, SMC (the KVM user-space irqchip model)
+ *
+ * With no interrupt controller in the backend, the VMM is the interrupt
+ * controller, as with KVM on arm64 without an in-kernel vGIC:
+ *  - the vCPU's generic timers (EL1 virtual and physical) drive output
+ *    lines that the VMM reads with squib_vcpu_device_irq_level() after any
+ *    exit (KVM: kvm_run->s.regs.device_irq_level).  When a line changes
+ *    (a timer's deadline passes, or the guest enables, masks or reprograms
+ *    it), the run ends with an INTERRUPTED exit (KVM: KVM_EXIT_INTR) soon
+ *    after: the interpreter looks at the host clock every
+ *    64 blocks (at most 2048 instructions) while a timer is armed and at
+ *    the start of every run;
+ *  - the VMM drives the PE's IRQ and FIQ inputs with squib_vcpu_set_line()
+ *    (KVM: KVM_IRQ_LINE, KVM_ARM_IRQ_TYPE_CPU).  They are level-sensitive:
+ *    the interrupt is taken between instructions while the line is high and
+ *    PSTATE.I (IRQ) / PSTATE.F (FIQ) is clear, to VBAR_EL1 + 0x080 / 0x100
+ *    in the current-EL or lower-EL group, ELR_EL1 = the next instruction.
+ *    A WFI with a line high, masked or not, completes at once.
+ * The counter runs at 62.5 MHz from host CLOCK_MONOTONIC; the timer
+ * registers are read and written with the ONE_REG ids below (KVM's). */
+
+#define SQUIB_DEV_IRQ_VTIMER (1u << 0) /* KVM_ARM_DEV_EL1_VTIMER */
+#define SQUIB_DEV_IRQ_PTIMER (1u << 1) /* KVM_ARM_DEV_EL1_PTIMER */
+
+/* The timer output lines (SQUIB_DEV_IRQ_* bits) as of the last exit.  0 on
+ * backends and architectures without them (x86, the KVM backend so far). */
+uint32_t squib_vcpu_device_irq_level(struct squib_vcpu *vcpu);
+
+#define SQUIB_LINE_IRQ 0u
+#define SQUIB_LINE_FIQ 1u
+
+/* Sets input `line` (SQUIB_LINE_IRQ or SQUIB_LINE_FIQ) of an arm64 vCPU to
+ * `level`.  From any thread; wakes a squib_vcpu_wait() and a running vCPU
+ * takes the interrupt at its next block boundary.  -ENOSYS for x86 vCPUs
+ * (use squib_vcpu_interrupt) and backends without it (KVM so far). */
+int squib_vcpu_set_line(struct squib_vcpu *vcpu, unsigned line, bool level);
+
+/* When (host CLOCK_MONOTONIC, ns) a timer output line will next differ
+ * from squib_vcpu_device_irq_level(): the earliest deadline of an enabled,
+ * unmasked timer (CTL.ENABLE = 1, CTL.IMASK = 0) that has not fired, or
+ * now if a change is not reported yet.  -ENOENT if no timer can change;
+ * -ENOSYS where there are no such timers.  The run loop uses it on WFI. */
+int squib_vcpu_timer_deadline(struct squib_vcpu *vcpu, uint64_t *monotonic_ns);
+
+/* Sleeps until host CLOCK_MONOTONIC reaches `monotonic_ns`, a kick
+ * (squib_vcpu_kick), or squib_vcpu_set_line raising a line, whichever
+ * comes first.  Returns 0 at the deadline, 1 when woken before it (the
+ * kick stays pending: the next run returns INTERRUPTED at once), -ENOSYS
+ * on backends without it. */
+int squib_vcpu_wait(struct squib_vcpu *vcpu, uint64_t monotonic_ns);
+
+/* The SMCCC conduit of an arm64 VM (PSCI "method" in the device tree).
+ * HVC: HVC #0 is a HYPERCALL exit and SMC is UNDEFINED (no EL3), as on
+ * QEMU's virt.  SMC: SMC #0 is a HYPERCALL exit too (HVC still is).  Applies
+ * to the VM's vCPUs, present and future.  -EINVAL for x86 VMs, -ENOSYS on
+ * backends without it. */
+enum squib_psci_conduit {
+    SQUIB_PSCI_CONDUIT_HVC = 0,
+    SQUIB_PSCI_CONDUIT_SMC = 1,
+};
+int squib_vm_set_psci_conduit(struct squib_vm *vm, enum squib_psci_conduit conduit);
+
+/* ONE_REG ids of the timer registers, exactly KVM's (uapi asm/kvm.h), for
+ * saving and restoring a vCPU.  KVM_REG_ARM_TIMER_CNT and _CVAL carry each
+ * other's architectural encodings (a historical mistake kept as ABI), and
+ * squib follows KVM: the id SQUIB_REG_ARM64_SYS(3, 3, 14, 3, 2) is the
+ * counter and SQUIB_REG_ARM64_SYS(3, 3, 14, 0, 2) is CNTV_CVAL_EL0.
+ * Writing CNT sets the count (both views: without EL2, CNTVCT ==
+ * CNTPCT); CNTFRQ_EL0 (SQUIB_REG_ARM64_SYS(3, 3, 14, 0, 0)) reads 62500000
+ * and refuses other values. */
+#define SQUIB_REG_ARM64_TIMER_CTL SQUIB_REG_ARM64_SYS(3, 3, 14, 3, 1)
+#define SQUIB_REG_ARM64_TIMER_CNT SQUIB_REG_ARM64_SYS(3, 3, 14, 3, 2)
+#define SQUIB_REG_ARM64_TIMER_CVAL SQUIB_REG_ARM64_SYS(3, 3, 14, 0, 2)
+#define SQUIB_REG_ARM64_PTIMER_CTL SQUIB_REG_ARM64_SYS(3, 3, 14, 2, 1)
+#define SQUIB_REG_ARM64_PTIMER_CNT SQUIB_REG_ARM64_SYS(3, 3, 14, 0, 1)
+#define SQUIB_REG_ARM64_PTIMER_CVAL SQUIB_REG_ARM64_SYS(3, 3, 14, 2, 2)
+
 int squib_vcpu_create(struct squib_vm *vm, unsigned index, struct squib_vcpu **out);
 unsigned squib_vcpu_index(const struct squib_vcpu *vcpu);
 struct squib_vm *squib_vcpu_vm(const struct squib_vcpu *vcpu);
@@ -84,8 +161,9 @@ struct squib_vm *squib_vcpu_vm(const struct squib_vcpu *vcpu);
 int squib_vcpu_run(struct squib_vcpu *vcpu, struct squib_exit *exit);
 
 /* Makes a running or the next squib_vcpu_run return an INTERRUPTED exit
- * soon.  Safe from any thread and from signal handlers.  The KVM backend
- * uses the real-time signal SIGRTMIN+4 on the vCPU's thread for it. */
+ * soon, and ends a squib_vcpu_wait.  Safe from any thread and from signal
+ * handlers.  The KVM backend uses the real-time signal SIGRTMIN+4 on the
+ * vCPU's thread for it. */
 void squib_vcpu_kick(struct squib_vcpu *vcpu);
 
 /* Register sets (squib/regs.h); `size` must be the set's struct size. */

@@ -6,6 +6,8 @@
  *
  *  INTERRUPTED    both: the run was kicked (squib_vcpu_kick, from any
  *                 thread).  Nothing happened to the guest; run again.
+ *                 arm64 interpreter: also when a timer output line
+ *                 changed (squib_vcpu_device_irq_level, KVM_EXIT_INTR).
  *  MMIO           both: the guest accessed guest-physical memory that is not
  *                 RAM (or wrote to read-only memory such as a ROM).
  *                 `addr` is guest-physical, `size` is 1, 2, 4 or 8 (KVM
@@ -16,20 +18,27 @@
  *                 completes on re-entry (x86 re-executes it and answers its
  *                 earlier reads from a per-instruction read cache; arm64
  *                 writes the value into the load's destination register,
- *                 sign-extending where the load is signed).
+ *                 sign-extending where the load is signed).  arm64 pairs,
+ *                 exclusives and atomics to such memory do not exit: as
+ *                 under KVM+QEMU the guest takes an external Data Abort.
  *  PIO            x86 only, both: IN/OUT/INS/OUTS; one exit per element of a
  *                 string instruction.  `size` is 1, 2 or 4.  Reads are
  *                 completed as for MMIO.  The run loop answers reads of ports
  *                 where no device sits with all ones.
- *  HYPERCALL      arm64: HVC #0 (SMCCC): func = x0, args = x1..x6; the VMM
- *                 writes ret[0..3], which land in x0..x3.  HVC with another
- *                 immediate does not exit: x0 = -1 (NOT_SUPPORTED), as KVM.
+ *  HYPERCALL      arm64: HVC #0 (SMCCC), and SMC #0 when the VM's conduit
+ *                 is SMC (squib_vm_set_psci_conduit): func = x0, args =
+ *                 x1..x6; the VMM writes ret[0..3], which land in x0..x3.
+ *                 HVC (or SMC) with another immediate does not exit: x0 =
+ *                 -1 (NOT_SUPPORTED), as KVM.
  *                 x86: VMCALL with the Xen x86-64 register convention:
  *                 func = rax, args = rdi, rsi, rdx, r10, r8, r9; ret[0] lands
  *                 in rax (ret[1..3] are ignored).  The interpreter produces it
  *                 always; the KVM backend only where the kernel offers the Xen
  *                 hypercall intercept (see docs/ARCHITECTURE.md).
  *  WFI, WFE       arm64 interpreter: the guest waits for an interrupt/event.
+ *                 The next run continues after the instruction.  A WFI
+ *                 with an IRQ/FIQ line high does not exit.  For WFI the
+ *                 VMM may sleep until squib_vcpu_timer_deadline().
  *  HLT            x86, both: HLT at CPL0.
  *  RESET          the guest asked for a reset (KVM SYSTEM_EVENT reset; PSCI
  *                 SYSTEM_RESET is turned into this by the run loop).

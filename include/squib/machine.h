@@ -5,6 +5,19 @@
  * PIO to the buses, HYPERCALL to the hypercall table, and ends the run on
  * SHUTDOWN, RESET, DEBUG, INTERNAL_ERROR, a halt nothing can wake, or a
  * device's exit request (isa-debug-exit).
+ *
+ * WFI (arm64): when one of the vCPU's timers is enabled and unmasked at the
+ * timer (CTL.ENABLE = 1, CTL.IMASK = 0) and has not fired, the loop sleeps
+ * until its deadline (squib_vcpu_timer_deadline), a kick or a raised input
+ * line (squib_vcpu_wait), then runs on; the timer's line change then ends
+ * a run as INTERRUPTED, like any kick.  There is no interrupt controller
+ * yet, so the loop does not route the timer line to the vCPU's IRQ input: a
+ * VMM with its own loop does that (squib_vcpu_device_irq_level,
+ * squib_vcpu_set_line).  A WFI nothing can wake, and HLT, end the run as
+ * SQUIB_RUN_HALTED.  WFE runs on at once (a spurious wake-up).  A WFI
+ * with an input line already high never exits; but a line raised by
+ * another thread just after a WFI exit, while no timer is armed, finds the
+ * run ended as HALTED: such a VMM keeps a timer armed or runs its own loop.
  */
 #ifndef SQUIB_MACHINE_H
 #define SQUIB_MACHINE_H
