@@ -207,11 +207,8 @@ static int mov_ri(struct x86_cpu *cpu, const struct x86_insn *i)
 #define MOV_LOAD(SZ)                                                                  \
     static int mov_load##SZ(struct x86_cpu *cpu, const struct x86_insn *i)            \
     {                                                                                 \
-        uint64_t v, off = ea(cpu, i);                                                 \
-        void *p = x86_mem_fast(cpu, i->seg, off, SZ, false);                          \
-        if (p)                                                                        \
-            v = x86_load_host(p, SZ);                                                 \
-        else if (!x86_mem_read_slow(cpu, i, i->seg, off, SZ, &v))                     \
+        uint64_t v;                                                                   \
+        if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), SZ, &v))                        \
             return X86_EXIT;                                                          \
         cpu->r[i->fd] = v;                                                            \
         return X86_NEXT;                                                              \
@@ -219,11 +216,8 @@ static int mov_ri(struct x86_cpu *cpu, const struct x86_insn *i)
     __attribute__((unused)) static int movsx_load##SZ(struct x86_cpu *cpu,           \
                                                       const struct x86_insn *i)          \
     {                                                                                 \
-        uint64_t v, off = ea(cpu, i);                                                 \
-        void *p = x86_mem_fast(cpu, i->seg, off, SZ, false);                          \
-        if (p)                                                                        \
-            v = x86_load_host(p, SZ);                                                 \
-        else if (!x86_mem_read_slow(cpu, i, i->seg, off, SZ, &v))                     \
+        uint64_t v;                                                                   \
+        if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), SZ, &v))                        \
             return X86_EXIT;                                                          \
         v = (uint64_t)((int64_t)(v << (64 - 8 * SZ)) >> (64 - 8 * SZ));               \
         cpu->r[i->fd] = v & x86_size_mask(i->opsize);                                 \
@@ -337,13 +331,8 @@ static int jmp_ind64(struct x86_cpu *cpu, const struct x86_insn *i)
     uint64_t v;
     if (i->mod == 3) {
         v = cpu->r[i->fd];
-    } else {
-        uint64_t off = ea(cpu, i);
-        void *p = x86_mem_fast(cpu, i->seg, off, 8, false);
-        if (p)
-            v = x86_load_host(p, 8);
-        else if (!x86_mem_read_slow(cpu, i, i->seg, off, 8, &v))
-            return X86_EXIT;
+    } else if (!x86_mem_read(cpu, i, i->seg, ea(cpu, i), 8, &v)) {
+        return X86_EXIT;
     }
     cpu->rip = v;
     return X86_BRANCH;
