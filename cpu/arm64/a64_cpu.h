@@ -293,7 +293,6 @@ enum {
     A64_FSC_ADDR_SIZE = 0x00, A64_FSC_TRANS = 0x04, A64_FSC_ACCESS = 0x08,
     A64_FSC_PERM = 0x0c, A64_FSC_EXT = 0x10, A64_FSC_EXT_WALK = 0x14, A64_FSC_ALIGN = 0x21,
     A64_FSC_DEBUG = 0x22, /* IFSC/DFSC of the debug exceptions (D2) */
-    A64_FSC_UNSUPPORTED = 0xff, /* not produced any more (a64_mmu.c has every granule) */
 };
 
 /* Takes a synchronous exception to EL1 (D1.10): ELR_EL1 = elr, SPSR_EL1 =

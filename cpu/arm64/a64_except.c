@@ -83,11 +83,6 @@ int a64_data_abort(struct a64_cpu *c, const struct a64_insn *i, uint64_t va, boo
                    int fsc)
 {
     unsigned code = fsc >= 0 ? (unsigned)fsc : c->fault_fsc;
-    if (code == A64_FSC_UNSUPPORTED)
-        return a64_fail(c, i,
-                        "stage 1 translation of 0x%llx: the 16 KiB and 64 KiB granules are not "
-                        "implemented (TCR_EL1.TG0/TG1)",
-                        (unsigned long long)va);
     unsigned ec = c->el == 0 ? A64_EC_DABT_LOW : A64_EC_DABT_CUR;
     return a64_exception(c, a64_insn_pc(c, i), ec, (uint32_t)write << 6 | code, true, va);
 }

@@ -40,8 +40,6 @@
 
 #include "cpu/arm64/a64_decode.h"
 
-#define FSC_EXTERNAL 0x10 /* synchronous external abort, not on a walk */
-
 static inline uint8_t *vreg(struct a64_cpu *c, unsigned r)
 {
     return (uint8_t *)c->fp.v[r & 31];
@@ -60,7 +58,7 @@ static __attribute__((noinline)) int not_ram(struct a64_cpu *c, const struct a64
 {
     if ((va & (esize - 1)) && (!a64_mmu_on(c) || c->walk_device))
         return a64_data_abort(c, i, va, write, A64_FSC_ALIGN);
-    return a64_data_abort(c, i, va, write, FSC_EXTERNAL);
+    return a64_data_abort(c, i, va, write, A64_FSC_EXT);
 }
 
 /* Copies `len` bytes between guest memory at `addr` and buf; `esize` is
