@@ -296,6 +296,17 @@ static bool bp_hit(const struct x86_cpu *cpu)
     return false;
 }
 
+/* The block linked from `b` that starts at `pc` in `mode`, or NULL. */
+static struct x86_block *linked(const struct x86_block *b, uint64_t pc, enum x86_mode mode)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        struct x86_block *n = b->link[k];
+        if (n && n->h.pc == pc && n->h.key2 == (uint64_t)mode)
+            return n;
+    }
+    return NULL;
+}
+
 static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
 {
     cpu->exit = e;
@@ -379,15 +390,8 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
          * the cache has not been flushed since `prev` was found. */
         struct x86_block *b = NULL;
         bool linkable = prev && !cpu->dcache.flush_pending && cpu->dcache.flushes == prev_flushes;
-        if (linkable) {
-            for (unsigned k = 0; k < 2; k++) {
-                struct x86_block *n = prev->link[k];
-                if (n && n->h.pc == pc && n->h.key2 == (uint64_t)cpu->mode) {
-                    b = n;
-                    break;
-                }
-            }
-        }
+        if (linkable)
+            b = linked(prev, pc, cpu->mode);
         if (!b) {
             b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
             if (b && linkable && cpu->dcache.flushes == prev_flushes) {
@@ -457,11 +461,8 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 if (!atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) &&
                     !(cpu->rflags & (F_TF | F_RF)) && !(cpu->dr[7] & 0xff) &&
                     !cpu->dcache.flush_pending && cpu->dcache.flushes == flushes) {
-                    struct x86_block *n = b->link[0];
-                    if (!n || n->h.pc != npc)
-                        n = b->link[1];
-                    if (n && n->h.pc == npc && n->h.key2 == (uint64_t)cpu->mode &&
-                        n->checked_gen == cpu->run_gen) {
+                    struct x86_block *n = linked(b, npc, cpu->mode);
+                    if (n && n->checked_gen == cpu->run_gen) {
                         b = n;
                         i = b->insn;
                         end = b->insn + b->n;

@@ -1,8 +1,6 @@
 /* cpu/x86/exec_common.c: generic operand fetch and write-back. */
 #include "cpu/x86/x86.h"
 
-#include <string.h>
-
 /* Byte registers: without REX, 4-7 are AH, CH, DH, BH (SDM Vol. 1, 3.4.1.1). */
 uint64_t x86_get_reg(const struct x86_cpu *cpu, unsigned reg, unsigned size, bool rex)
 {
@@ -57,27 +55,8 @@ unsigned x86_stack_size(const struct x86_cpu *cpu)
     return (cpu->seg[SEG_SS].attr & (1u << 14)) ? 4 : 2; /* SS.B */
 }
 
-/* 64-bit mode fast path for the stack: no segmentation, a RAM page the TLB
- * holds; anything else (device memory, a fault, a page crossing, a watched
- * code page) goes the general way.  The same checks as x86_mem_*. */
-static inline void *stack_ram(struct x86_cpu *cpu, uint64_t sp, unsigned size, bool write)
-{
-    if (cpu->mode != X86_MODE_LONG64 || (sp & (MMU_PAGE_SIZE - 1)) + size > MMU_PAGE_SIZE)
-        return NULL;
-    return mmu_probe(cpu->mmu, sp, write);
-}
-
 bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t v)
 {
-    if (size == 8) {
-        uint64_t sp = cpu->r[RSP] - 8;
-        void *p = stack_ram(cpu, sp, 8, true);
-        if (p) {
-            memcpy(p, &v, 8);
-            cpu->r[RSP] = sp;
-            return true;
-        }
-    }
     unsigned ss = x86_stack_size(cpu);
     uint64_t sp = (cpu->r[RSP] - size) & x86_size_mask(ss);
     if (!x86_mem_write(cpu, i, SEG_SS, sp, size, v))
@@ -88,15 +67,6 @@ bool x86_push(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint
 
 bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint64_t *v)
 {
-    if (size == 8) {
-        uint64_t sp = cpu->r[RSP];
-        const void *p = stack_ram(cpu, sp, 8, false);
-        if (p) {
-            memcpy(v, p, 8);
-            cpu->r[RSP] = sp + 8;
-            return true;
-        }
-    }
     unsigned ss = x86_stack_size(cpu);
     uint64_t sp = cpu->r[RSP] & x86_size_mask(ss);
     if (!x86_mem_read(cpu, i, SEG_SS, sp, size, v))

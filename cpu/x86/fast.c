@@ -60,29 +60,40 @@ static inline void lazy(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_
     cpu->lf_r = r;
 }
 
-/* One ALU operation at `size` (4 or 8; a, b truncated), lazy flags; the
- * result (also for CMP/TEST, which do not write it). */
+/* One ALU operation on a, b (truncated to the size mask m). */
+static inline uint64_t alu_value(unsigned op, uint64_t m, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case OP_ADD: return (a + b) & m;
+    case OP_SUB:
+    case OP_CMP: return (a - b) & m;
+    case OP_OR: return a | b;
+    case OP_XOR: return a ^ b;
+    default: return a & b; /* AND, TEST */
+    }
+}
+
+/* Its flags, lazily: the operands and result of an add or subtract, the
+ * result alone of a logical operation. */
+static inline void alu_flags(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a,
+                             uint64_t b, uint64_t r)
+{
+    if (op == OP_ADD || op == OP_SUB || op == OP_CMP) {
+        lazy(cpu, op == OP_ADD ? LF_ADD : LF_SUB, size, a, b, r);
+    } else {
+        cpu->lf_op = LF_LOGIC;
+        cpu->lf_size = (uint8_t)size;
+        cpu->lf_r = r;
+    }
+}
+
+/* Both, at `size` (4 or 8); the result (also for CMP/TEST, which do not
+ * write it). */
 static inline uint64_t alu(struct x86_cpu *cpu, unsigned op, unsigned size, uint64_t a,
                            uint64_t b)
 {
-    uint64_t m = x86_size_mask(size), r;
-    switch (op) {
-    case OP_ADD:
-        r = (a + b) & m;
-        lazy(cpu, LF_ADD, size, a, b, r);
-        return r;
-    case OP_SUB:
-    case OP_CMP:
-        r = (a - b) & m;
-        lazy(cpu, LF_SUB, size, a, b, r);
-        return r;
-    case OP_OR: r = a | b; break;
-    case OP_XOR: r = a ^ b; break;
-    default: r = a & b; break; /* AND, TEST */
-    }
-    cpu->lf_op = LF_LOGIC;
-    cpu->lf_size = (uint8_t)size;
-    cpu->lf_r = r;
+    uint64_t r = alu_value(op, x86_size_mask(size), a, b);
+    alu_flags(cpu, op, size, a, b, r);
     return r;
 }
 
@@ -165,17 +176,10 @@ static int alu_store(struct x86_cpu *cpu, const struct x86_insn *i)
         alu(cpu, op, sz, a, b);
         return X86_NEXT;
     }
-    uint64_t r;
-    switch (op) {
-    case OP_ADD: r = (a + b) & m; break;
-    case OP_SUB: r = (a - b) & m; break;
-    case OP_OR: r = a | b; break;
-    case OP_XOR: r = a ^ b; break;
-    default: r = a & b; break;
-    }
+    uint64_t r = alu_value(op, m, a, b);
     if (!x86_mem_write(cpu, i, i->seg, off, sz, r))
         return X86_EXIT;
-    alu(cpu, op, sz, a, b);
+    alu_flags(cpu, op, sz, a, b, r);
     return x86_done(cpu);
 }
 
@@ -235,17 +239,12 @@ static const x86_handler movsx_load_fns[5] = {
 };
 
 /* MOV [mem], reg (88 without a high-byte register, 89) or imm (C6/C7 /0:
- * fd = 0xff), one handler per size; a RAM hit needs no x86_done. */
+ * fd = 0xff), one handler per size (x86_mem_write inlined for it). */
 #define MOV_STORE(SZ)                                                                 \
     static int mov_store##SZ(struct x86_cpu *cpu, const struct x86_insn *i)           \
     {                                                                                 \
-        uint64_t v = i->fd == 0xff ? i->imm : cpu->r[i->fd], off = ea(cpu, i);        \
-        void *p = x86_mem_fast(cpu, i->seg, off, SZ, true);                           \
-        if (p) {                                                                      \
-            x86_store_host(p, SZ, v);                                                 \
-            return X86_NEXT;                                                          \
-        }                                                                             \
-        if (!x86_mem_write_slow(cpu, i, i->seg, off, SZ, v))                          \
+        uint64_t v = i->fd == 0xff ? i->imm : cpu->r[i->fd];                          \
+        if (!x86_mem_write(cpu, i, i->seg, ea(cpu, i), SZ, v))                        \
             return X86_EXIT;                                                          \
         return x86_done(cpu);                                                         \
     }
@@ -432,19 +431,13 @@ static int jmp64(struct x86_cpu *cpu, const struct x86_insn *i)
 
 /* ---- the stack in 64-bit mode (no segmentation, 8-byte slots) ----------- */
 
-/* A TLB hit on a RAM page for the 8 bytes at `sp`, or NULL: then the
- * generic handler does the access (faults, device memory, page crossing). */
-static inline void *stack_slot(struct x86_cpu *cpu, uint64_t sp, bool write)
-{
-    if ((sp & (MMU_PAGE_SIZE - 1)) > MMU_PAGE_SIZE - 8)
-        return NULL;
-    return mmu_probe(cpu->mmu, sp, write);
-}
-
+/* Each tries x86_mem_fast on the 8-byte slot (SS has no base in 64-bit
+ * mode); on NULL the generic handler does the access (faults, device
+ * memory, a page crossing). */
 static int push64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
-    void *p = stack_slot(cpu, sp, true);
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
     if (!p)
         return x86_op_pushpop_r(cpu, i);
     x86_store_host(p, 8, cpu->r[i->fd]);
@@ -456,7 +449,7 @@ static int push64(struct x86_cpu *cpu, const struct x86_insn *i)
 static int pop64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP];
-    void *p = stack_slot(cpu, sp, false);
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
     if (!p)
         return x86_op_pushpop_r(cpu, i);
     cpu->r[RSP] = sp + 8;
@@ -467,7 +460,7 @@ static int pop64(struct x86_cpu *cpu, const struct x86_insn *i)
 static int call64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
-    void *p = stack_slot(cpu, sp, true);
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
     if (!p)
         return x86_op_call_rel(cpu, i);
     x86_store_host(p, 8, cpu->next_rip);
@@ -479,7 +472,7 @@ static int call64(struct x86_cpu *cpu, const struct x86_insn *i)
 static int ret64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP];
-    void *p = stack_slot(cpu, sp, false);
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
     if (!p)
         return x86_op_ret(cpu, i);
     cpu->rip = x86_load_host(p, 8);
@@ -536,7 +529,6 @@ static bool set(struct x86_insn *i, x86_handler fn, unsigned fd, unsigned fs)
     i->fn = fn;
     i->fd = (uint8_t)fd;
     i->fs = (uint8_t)fs;
-    i->lazy = true;
     return true;
 }
 
@@ -650,17 +642,13 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     return false;
 }
 
-bool x86_specialise(struct x86_insn *i, enum x86_mode mode)
+void x86_specialise(struct x86_insn *i, enum x86_mode mode)
 {
-    if (i->lazy)
-        return false; /* seen already */
     if (!i->rep && pick(i, mode))
-        return true;
+        return;
     if (!flag_neutral(i, mode)) {
         /* Everything else sees exact flags. */
         i->gfn = i->fn;
         i->fn = sync_then_call;
     }
-    i->lazy = true;
-    return false;
 }

@@ -72,11 +72,7 @@ struct x86_insn {
     uint8_t rex;
     bool rip_rel;
     bool p66;        /* a 66 prefix was present (mandatory prefix of some rows) */
-    /* Set by x86_specialise (fast.c) for handlers that read and write the
-     * arithmetic flags in the lazy form (x86_cpu.lf_*); before any other
-     * handler the loop materialises them into rflags. */
-    bool lazy;       /* set for every instruction x86_specialise has seen */
-    uint8_t fd, fs;  /* specialised handlers: destination and source register */
+    uint8_t fd, fs;  /* specialised handlers (fast.c): destination and source register */
     /* 64-bit addressing for specialised handlers (x86_ea64): base and index
      * registers, 16 (always 0) for none; ripm all ones if RIP-relative. */
     uint8_t eb, ex;
@@ -250,8 +246,9 @@ void x86_page_fault_exit(struct x86_cpu *cpu);
 int x86_decode(const uint8_t *bytes, unsigned avail, enum x86_mode mode, struct x86_insn *i);
 
 /* fast.c: swaps in a handler specialised for the operand form and size
- * (with lazy flags) where there is one; false if `i` keeps its own. */
-bool x86_specialise(struct x86_insn *i, enum x86_mode mode);
+ * (with lazy flags) where there is one; else puts a flag-materialising
+ * trampoline in front of the generic handler unless it ignores the flags. */
+void x86_specialise(struct x86_insn *i, enum x86_mode mode);
 
 /* table.c */
 struct x86_op_entry {
@@ -429,8 +426,8 @@ static inline bool x86_shift_cf(unsigned op, unsigned size, uint64_t a, uint64_t
 /* Writes the flags the lazy state stands for into rflags; lf_op = LF_NONE. */
 void x86_flags_materialize(struct x86_cpu *cpu);
 /* rflags is exact after this (every reader of the arithmetic flags outside
- * fast.c runs after it: the block loop calls it before handlers that are
- * not lazy-aware, exception delivery and the end of a run call it too). */
+ * fast.c runs after it: the trampoline in front of generic handlers,
+ * exception delivery and the end of a run call it). */
 static inline void x86_flags_sync(struct x86_cpu *cpu)
 {
     if (cpu->lf_op != LF_NONE)
