@@ -220,6 +220,67 @@ static unsigned make_case(const struct form *f, uint8_t *code, struct nstate *s)
     return n;
 }
 
+static uint8_t host_data[DATA_SIZE];
+
+/* Runs the n code bytes c from state *s on the host (from the executable
+ * page, ending in RET) and in the interpreter (ending in HLT), both with
+ * `init` as the data buffer; writes the first difference to why (empty if
+ * none): every register but RSP and the data pointer (when regs_defined),
+ * the arithmetic flags in `flags`, the data. */
+static void run_both(uint8_t *page, uint8_t *c, unsigned n, const struct nstate *s,
+                     const uint8_t *init, uint32_t flags, bool regs_defined, char *why,
+                     size_t len)
+{
+    static const uint8_t api[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
+    memcpy(page, c, n);
+    page[n] = 0xC3;
+    memcpy(host_data, init, DATA_SIZE);
+    struct nstate h = *s;
+    h.r[BASE] = (uint64_t)(uintptr_t)host_data;
+    native_call(&h, page);
+    c[n] = 0xF4;
+    code(c, n + 1);
+    memcpy(ram + GP_DATA, init, DATA_SIZE);
+    struct squib_x86_regs g = {0};
+    uint64_t *gr = &g.rax;
+    for (int r = 0; r < 16; r++)
+        gr[r] = s->r[api[r]];
+    g.rbx = GP_DATA;
+    g.rsp = GP_STACK;
+    g.rip = GP_CODE;
+    g.rflags = s->rflags;
+    set_regs(g);
+    run();
+    why[0] = 0;
+    if (ex.kind != SQUIB_EXIT_HLT) {
+        snprintf(why, len, "exit %s: %.120s", squib_exit_kind_name(ex.kind),
+                 ex.kind == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
+        return;
+    }
+    g = regs();
+    for (int r = 0; r < 16 && !why[0]; r++) {
+        if (api[r] == 4 || api[r] == BASE)
+            continue;
+        if (gr[r] != h.r[api[r]] && regs_defined)
+            snprintf(why, len, "reg %d: host 0x%llx interp 0x%llx", api[r],
+                     (unsigned long long)h.r[api[r]], (unsigned long long)gr[r]);
+    }
+    if (!why[0] && (g.rflags & flags) != (h.rflags & flags))
+        snprintf(why, len, "rflags: host 0x%llx interp 0x%llx",
+                 (unsigned long long)(h.rflags & flags), (unsigned long long)(g.rflags & flags));
+    if (!why[0] && memcmp(host_data, ram + GP_DATA, DATA_SIZE))
+        snprintf(why, len, "data differs");
+}
+
+/* "why (name); bytes xx xx ..." into first. */
+static void describe(char *first, size_t len, const char *why, const char *name,
+                     const uint8_t *c, unsigned n)
+{
+    int o = snprintf(first, len, "%s (%s); bytes", why, name);
+    for (unsigned b = 0; b < n && o < (int)len - 4; b++)
+        o += snprintf(first + o, len - o, " %02x", c[b]);
+}
+
 Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
 {
     bool amd = host_is_amd();
@@ -227,7 +288,7 @@ Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED)
         cr_skip_test("no executable page for the host side");
-    static uint8_t host_data[DATA_SIZE], init[DATA_SIZE];
+    static uint8_t init[DATA_SIZE];
     const char *env = getenv("SQUIB_X86_NATIVE_CASES");
     unsigned cases = env && *env ? (unsigned)strtoul(env, NULL, 0) : 2000;
     gp_mode(GP_LONG64);
@@ -238,7 +299,7 @@ Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
         char first[400] = "";
         for (unsigned k = 0; k < cases; k++) {
             uint8_t c[32];
-            struct nstate s, h;
+            struct nstate s;
             unsigned n = make_case(f, c, &s);
             for (unsigned b = 0; b < DATA_SIZE; b++)
                 init[b] = (uint8_t)interesting();
@@ -251,54 +312,11 @@ Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
                 s.r[2] = 0;
                 s.r[0] &= 0x7f7f7f7f7f7f00ffULL & ~0x80ULL;
             }
-            /* host */
-            memcpy(page, c, n);
-            page[n] = 0xC3;
-            memcpy(host_data, init, DATA_SIZE);
-            h = s;
-            h.r[BASE] = (uint64_t)(uintptr_t)host_data;
-            native_call(&h, page);
-            /* interpreter */
-            c[n] = 0xF4;
-            code(c, n + 1);
-            memcpy(ram + GP_DATA, init, DATA_SIZE);
-            static const uint8_t api[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-            struct squib_x86_regs g = {0};
-            uint64_t *gr = &g.rax;
-            for (int r = 0; r < 16; r++)
-                gr[r] = s.r[api[r]];
-            g.rbx = GP_DATA;
-            g.rsp = GP_STACK;
-            g.rip = GP_CODE;
-            g.rflags = s.rflags;
-            set_regs(g);
-            run();
-            char why[300] = "";
-            if (ex.kind != SQUIB_EXIT_HLT) {
-                snprintf(why, sizeof why, "exit %s: %.120s", squib_exit_kind_name(ex.kind),
-                         ex.kind == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
-            } else {
-                g = regs();
-                uint32_t mask = OSZAPC & ~(amd ? 0 : f->undef);
-                for (int r = 0; r < 16 && !why[0]; r++) {
-                    if (api[r] == 4 || api[r] == BASE)
-                        continue;
-                    if (gr[r] != h.r[api[r]] && (amd || !f->undef_result))
-                        snprintf(why, sizeof why, "reg %d: host 0x%llx interp 0x%llx", api[r],
-                                 (unsigned long long)h.r[api[r]], (unsigned long long)gr[r]);
-                }
-                if (!why[0] && (g.rflags & mask) != (h.rflags & mask))
-                    snprintf(why, sizeof why, "rflags: host 0x%llx interp 0x%llx",
-                             (unsigned long long)(h.rflags & mask),
-                             (unsigned long long)(g.rflags & mask));
-                if (!why[0] && memcmp(host_data, ram + GP_DATA, DATA_SIZE))
-                    snprintf(why, sizeof why, "data differs");
-            }
-            if (why[0] && !bad++) {
-                int o = snprintf(first, sizeof first, "%s; bytes", why);
-                for (unsigned b = 0; b < n && o < (int)sizeof first - 4; b++)
-                    o += snprintf(first + o, sizeof first - o, " %02x", c[b]);
-            }
+            char why[300];
+            run_both(page, c, n, &s, init, OSZAPC & ~(amd ? 0 : f->undef),
+                     amd || !f->undef_result, why, sizeof why);
+            if (why[0] && !bad++)
+                describe(first, sizeof first, why, f->name, c, n);
         }
         if (bad)
             cr_log_error("%-16s %u/%u mismatches; first: %s", f->name, bad, cases, first);
@@ -352,13 +370,12 @@ Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED)
         cr_skip_test("no executable page for the host side");
-    static uint8_t host_data[DATA_SIZE], init[DATA_SIZE];
+    static uint8_t init[DATA_SIZE];
     const char *env = getenv("SQUIB_X86_NATIVE_CASES");
     unsigned cases = (env && *env ? (unsigned)strtoul(env, NULL, 0) : 2000) * 16;
     gp_mode(GP_LONG64);
     unsigned bad = 0;
     char first[400] = "";
-    static const uint8_t api[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
     bool amd = host_is_amd();
     for (unsigned k = 0; k < cases; k++) {
         const struct form *f = &setters[rnd() % (sizeof setters / sizeof setters[0])];
@@ -393,49 +410,10 @@ Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
         n += 4;
         for (unsigned b = 0; b < DATA_SIZE; b++)
             init[b] = (uint8_t)interesting();
-        memcpy(page, c, n);
-        page[n] = 0xC3;
-        memcpy(host_data, init, DATA_SIZE);
-        struct nstate h = s;
-        h.r[BASE] = (uint64_t)(uintptr_t)host_data;
-        native_call(&h, page);
-        c[n] = 0xF4;
-        code(c, n + 1);
-        memcpy(ram + GP_DATA, init, DATA_SIZE);
-        struct squib_x86_regs g = {0};
-        uint64_t *gr = &g.rax;
-        for (int r = 0; r < 16; r++)
-            gr[r] = s.r[api[r]];
-        g.rbx = GP_DATA;
-        g.rsp = GP_STACK;
-        g.rip = GP_CODE;
-        g.rflags = s.rflags;
-        set_regs(g);
-        run();
-        char why[300] = "";
-        if (ex.kind != SQUIB_EXIT_HLT) {
-            snprintf(why, sizeof why, "exit %s", squib_exit_kind_name(ex.kind));
-        } else {
-            g = regs();
-            for (int r = 0; r < 16 && !why[0]; r++) {
-                if (api[r] == 4 || api[r] == BASE)
-                    continue;
-                if (gr[r] != h.r[api[r]])
-                    snprintf(why, sizeof why, "reg %d: host 0x%llx interp 0x%llx", api[r],
-                             (unsigned long long)h.r[api[r]], (unsigned long long)gr[r]);
-            }
-            if (!why[0] && (g.rflags & OSZAPC) != (h.rflags & OSZAPC))
-                snprintf(why, sizeof why, "rflags: host 0x%llx interp 0x%llx",
-                         (unsigned long long)(h.rflags & OSZAPC),
-                         (unsigned long long)(g.rflags & OSZAPC));
-            if (!why[0] && memcmp(host_data, ram + GP_DATA, DATA_SIZE))
-                snprintf(why, sizeof why, "data differs");
-        }
-        if (why[0] && !bad++) {
-            int o = snprintf(first, sizeof first, "%s (%s); bytes", why, f->name);
-            for (unsigned b = 0; b < n && o < (int)sizeof first - 4; b++)
-                o += snprintf(first + o, sizeof first - o, " %02x", c[b]);
-        }
+        char why[300];
+        run_both(page, c, n, &s, init, OSZAPC, true, why, sizeof why);
+        if (why[0] && !bad++)
+            describe(first, sizeof first, why, f->name, c, n);
     }
     munmap(page, 4096);
     cr_assert_eq(bad, 0, "%u of %u flag/branch sequences differ from the host CPU; first: %s",
