@@ -444,6 +444,112 @@ Test(a64, b_cond_all_conditions_and_flags)
     }
 }
 
+/* NZCV of AddWithCarry(x, y, cin) at `bits` (Arm ARM J1), in bits 3:0. */
+static unsigned ref_awc(uint64_t x, uint64_t y, unsigned cin, unsigned bits)
+{
+    uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+    x &= mask, y &= mask;
+    unsigned __int128 u = (unsigned __int128)x + y + cin;
+    uint64_t r = (uint64_t)u & mask;
+    bool c = bits == 64 ? (bool)(u >> 64) : (bool)(u >> bits);
+    __int128 sx = bits == 64 ? (int64_t)x : (int32_t)(uint32_t)x;
+    __int128 sy = bits == 64 ? (int64_t)y : (int32_t)(uint32_t)y;
+    __int128 s = sx + sy + cin;
+    __int128 sr = bits == 64 ? (int64_t)r : (int32_t)(uint32_t)r;
+    bool n = (r >> (bits - 1)) & 1, z = r == 0, v = s != sr;
+    return (unsigned)n << 3 | (unsigned)z << 2 | (unsigned)c << 1 | (unsigned)v;
+}
+
+/* The flag setters record their operands and the flags are computed only
+ * when read (a64_cpu.h, "Lazy NZCV"); B.cond and CSEL evaluate a condition
+ * straight from them.  Each setter, then CSEL and B.cond on every condition
+ * (reading the lazy state), then MRS NZCV (computing the flags), against
+ * ConditionHolds() of a reference AddWithCarry. */
+Test(a64, lazy_flags_every_setter_and_condition)
+{
+    enum { SUB, ADD, LOGIC, BIC };
+    static const struct {
+        uint32_t word;
+        unsigned bits, kind, shift; /* operand 2: x2 << shift (shift 99: #1) */
+        bool lsr;
+    } setters[] = {
+        {0xeb020029, 64, SUB, 0, 0},   /* subs x9, x1, x2 */
+        {0x6b020029, 32, SUB, 0, 0},   /* subs w9, w1, w2 */
+        {0xab020029, 64, ADD, 0, 0},   /* adds x9, x1, x2 */
+        {0x2b020029, 32, ADD, 0, 0},   /* adds w9, w1, w2 */
+        {0xea020029, 64, LOGIC, 0, 0}, /* ands x9, x1, x2 */
+        {0x6a020029, 32, LOGIC, 0, 0}, /* ands w9, w1, w2 */
+        {0xea220029, 64, BIC, 0, 0},   /* bics x9, x1, x2 */
+        {0xf1000429, 64, SUB, 99, 0},  /* subs x9, x1, #1 */
+        {0xb1000429, 64, ADD, 99, 0},  /* adds x9, x1, #1 */
+        {0x71000429, 32, SUB, 99, 0},  /* subs w9, w1, #1 */
+        {0x31000429, 32, ADD, 99, 0},  /* adds w9, w1, #1 */
+        {0xeb020c29, 64, SUB, 3, 0},   /* subs x9, x1, x2, lsl #3 */
+        {0x2b42083f, 32, ADD, 2, 1},   /* cmn w1, w2, lsr #2 */
+    };
+    static const uint64_t vals[] = {
+        0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000, 0x7fffffffffffffff,
+        0x8000000000000000, 0xfffffffffffffffe, 0xffffffffffffffff, 0x123456789abcdef0,
+    };
+    uint32_t code[] = {
+        0,          /* the setter (patched) */
+        0x9a9f0075, /* csel x21, x3, xzr, <cond> (patched) */
+        0x54000060, /* b.<cond> +12 (patched) */
+        0xd2800000, /* mov x0, #0 */
+        0x14000002, /* b +8 */
+        0xd2800020, /* mov x0, #1 */
+        0xd53b4214, /* mrs x20, nzcv */
+        HVC0,
+    };
+    unsigned runs = 0;
+    for (size_t k = 0; k < N(setters); k++) {
+        for (unsigned cond = 0; cond < 16; cond++) {
+            code[0] = setters[k].word;
+            code[1] = 0x9a9f0075 | cond << 12;
+            code[2] = 0x54000060 | cond;
+            load(code, N(code));
+            for (size_t a = 0; a < N(vals); a++) {
+                for (size_t b = 0; b < N(vals); b++) {
+                    unsigned bits = setters[k].bits;
+                    uint64_t x = vals[a], y = vals[b];
+                    uint64_t op2 = setters[k].shift == 99 ? 1
+                                   : setters[k].lsr
+                                       ? (bits == 32 ? (uint32_t)y >> setters[k].shift
+                                                     : y >> setters[k].shift)
+                                       : y << setters[k].shift;
+                    unsigned f;
+                    uint64_t mask = bits == 64 ? ~0ULL : 0xffffffffULL;
+                    if (setters[k].kind == SUB) {
+                        f = ref_awc(x, ~op2, 1, bits);
+                    } else if (setters[k].kind == ADD) {
+                        f = ref_awc(x, op2, 0, bits);
+                    } else {
+                        uint64_t r = (setters[k].kind == BIC ? x & ~op2 : x & op2) & mask;
+                        f = (unsigned)((r >> (bits - 1)) & 1) << 3 | (unsigned)(r == 0) << 2;
+                    }
+                    R.pc = CODE;
+                    R.x[0] = R.x[20] = R.x[21] = 0xdead;
+                    R.x[1] = x;
+                    R.x[2] = y;
+                    R.x[3] = 1;
+                    go_hvc();
+                    bool want = cond_holds(cond, f);
+                    cr_assert_eq(R.x[20], (uint64_t)f << 28,
+                                 "setter %zu x=%llx y=%llx: nzcv %llx want %x", k,
+                                 (unsigned long long)x, (unsigned long long)y,
+                                 (unsigned long long)R.x[20] >> 28, f);
+                    cr_assert_eq(R.x[0], want, "setter %zu cond %u x=%llx y=%llx: b.cond", k,
+                                 cond, (unsigned long long)x, (unsigned long long)y);
+                    cr_assert_eq(R.x[21], want, "setter %zu cond %u x=%llx y=%llx: csel", k,
+                                 cond, (unsigned long long)x, (unsigned long long)y);
+                    runs++;
+                }
+            }
+        }
+    }
+    cr_assert_eq(runs, N(setters) * 16 * N(vals) * N(vals));
+}
+
 /* ---- loads and stores ------------------------------------------------------- */
 
 Test(a64, loads_and_stores)

@@ -16,11 +16,35 @@ static int op_bl(struct a64_cpu *c, const struct a64_insn *i)
     return A64_JUMP;
 }
 
-static int op_bcond(struct a64_cpu *c, const struct a64_insn *i)
+/* One B.cond handler per condition, so that after CMP/SUBS the
+ * condition folds to one compare of the lazy flags' operands; the rest (and
+ * the call that computes NZCV) is out of line. */
+static __attribute__((noinline)) int bcond_any(struct a64_cpu *c, const struct a64_insn *i)
 {
     c->pc = a64_cond(c, i->p0) ? i->imm : i->imm2;
     return A64_JUMP;
 }
+#define BCOND_FN(cc)                                                                      \
+    static int op_bcond_##cc(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        bool holds;                                                                       \
+        if (__builtin_expect(c->lf_op == A64_LF_SUB64, 1))                                \
+            holds = A64_COND_SUB(uint64_t, int64_t, c->lf_a, c->lf_b, cc);                \
+        else if (c->lf_op == A64_LF_SUB32)                                                \
+            holds = A64_COND_SUB(uint32_t, int32_t, c->lf_a, c->lf_b, cc);                \
+        else                                                                              \
+            return bcond_any(c, i);                                                       \
+        c->pc = holds ? i->imm : i->imm2;                                                 \
+        return A64_JUMP;                                                                  \
+    }
+BCOND_FN(0) BCOND_FN(1) BCOND_FN(2) BCOND_FN(3) BCOND_FN(4) BCOND_FN(5) BCOND_FN(6)
+BCOND_FN(7) BCOND_FN(8) BCOND_FN(9) BCOND_FN(10) BCOND_FN(11) BCOND_FN(12) BCOND_FN(13)
+BCOND_FN(14) BCOND_FN(15)
+static const a64_handler bcond_fns[16] = {
+    op_bcond_0, op_bcond_1, op_bcond_2,  op_bcond_3,  op_bcond_4,  op_bcond_5,
+    op_bcond_6, op_bcond_7, op_bcond_8,  op_bcond_9,  op_bcond_10, op_bcond_11,
+    op_bcond_12, op_bcond_13, op_bcond_14, op_bcond_15,
+};
 
 static int op_cbz_x(struct a64_cpu *c, const struct a64_insn *i)
 {
@@ -87,7 +111,7 @@ bool a64_dec_bcond(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->imm = pc + a64_sext((uint64_t)a64_bits(w, 23, 5) << 2, 21);
     in->imm2 = pc + 4;
     in->p0 = (uint8_t)(w & 15);
-    in->fn = op_bcond;
+    in->fn = bcond_fns[w & 15];
     return true;
 }
 

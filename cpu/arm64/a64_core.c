@@ -202,6 +202,7 @@ static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
     mmu_watch_code(c->mmu, pc);
     b->hdr.pc = pc;
     b->hdr.key2 = key2;
+    b->link[0] = b->link[1] = NULL;
     b->gen = c->gen;
     b->count = (uint16_t)n;
     b->total = (uint16_t)total;
@@ -258,9 +259,30 @@ static int attention(struct a64_cpu *c)
     return A64_NEXT;
 }
 
+/* The block at c->pc if block `p` (run just before, and still allocated)
+ * has a current link to it; NULL otherwise. */
+static inline struct a64_block *chained(struct a64_cpu *c, const struct a64_block *p)
+{
+    if (c->dc.flush_pending)
+        return NULL;
+    for (int k = 0; k < 2; k++) {
+        struct a64_block *n = p->link[k];
+        if (n && n->hdr.pc == c->pc && n->hdr.key2 == c->key_mode && n->gen == c->gen)
+            return n;
+    }
+    return NULL;
+}
+
+static void link_blocks(struct a64_block *p, struct a64_block *n)
+{
+    p->link[1] = p->link[0];
+    p->link[0] = n;
+}
+
 static int run_blocks(struct a64_cpu *c)
 {
     atomic_uint *att = &c->env->attention;
+    struct a64_block *prev = NULL; /* the block run last, while it is allocated */
     for (;;) {
         if (atomic_load_explicit(att, memory_order_relaxed)) {
             int r = attention(c);
@@ -269,13 +291,20 @@ static int run_blocks(struct a64_cpu *c)
         }
         if (a64_async_due(c) && a64_async(c) == A64_EXIT) /* IRQ/FIQ, timers */
             return A64_EXIT;
-        const struct a64_block *b = block_at_pc(c, c->key_mode);
+        struct a64_block *b = prev ? chained(c, prev) : NULL;
         if (!b) {
-            if (c->fetch_exc) { /* an exception was taken instead: go on at the vector */
-                c->fetch_exc = false;
-                continue;
+            uint64_t flushes = c->dc.flushes;
+            b = (struct a64_block *)block_at_pc(c, c->key_mode);
+            if (!b) {
+                prev = NULL;
+                if (c->fetch_exc) { /* an exception was taken instead: go on at the vector */
+                    c->fetch_exc = false;
+                    continue;
+                }
+                return A64_EXIT;
             }
-            return A64_EXIT;
+            if (prev && c->dc.flushes == flushes) /* else prev was freed */
+                link_blocks(prev, b);
         }
         c->blk = b;
         const struct a64_insn *i = b->insn;
@@ -284,6 +313,7 @@ static int run_blocks(struct a64_cpu *c)
             i++;
         if (r == A64_EXIT)
             return A64_EXIT;
+        prev = b;
     }
 }
 

@@ -63,6 +63,12 @@ struct a64_insn {
  * run() call (the `gen` stamp), as blink's decode cache does. */
 struct a64_block {
     struct dcache_block hdr;
+    /* The blocks last run after this one (most recent first), so that the
+     * next block is found without a dcache lookup (a64_core.c, chained()).
+     * A link is followed only when its target is still current: same pc,
+     * same key2 (a stale block's key2 is ~0), checked in this generation,
+     * and no flush since (a flush frees every block, links included). */
+    struct a64_block *link[2];
     uint32_t gen;           /* the run generation it was last checked in */
     uint16_t count;         /* guest instructions */
     uint16_t total;         /* entries in insn[]: count, plus a terminator if needed */
@@ -114,7 +120,13 @@ enum {
 struct a64_cpu {
     uint64_t x[A64_NREGS];
     uint64_t pc;
-    uint32_t nzcv;   /* PSTATE.NZCV in bits 31:28, as the NZCV register */
+    /* PSTATE.NZCV in bits 31:28, as the NZCV register, when lf_op is
+     * A64_LF_NONE; otherwise stale, and the flags are those of the lazy
+     * operation (a64_nzcv() computes them).  Read it through a64_nzcv() or
+     * a64_cond() and write it through a64_set_nzcv(), never directly. */
+    uint32_t nzcv;
+    uint32_t lf_op;        /* enum a64_lazy_flags */
+    uint64_t lf_a, lf_b;   /* its operands (LOGIC: lf_a is the result) */
     uint32_t daif;   /* PSTATE.DAIF in bits 9:6, as the DAIF register */
     unsigned el;     /* PSTATE.EL: 0 or 1 (no EL2/EL3 in a guest) */
     unsigned spsel;  /* PSTATE.SP */
@@ -231,13 +243,50 @@ static inline void a64_sp_load(struct a64_cpu *c)
     c->x[A64_SP] = *a64_sp_bank(c);
 }
 
-/* AddWithCarry() (Arm ARM J1 shared pseudocode), setting PSTATE.NZCV. */
+/* Lazy NZCV.  The common flag setters (ADDS/SUBS/CMP/CMN immediate and
+ * shifted register, ANDS/TST/BICS) record an operation and its operands
+ * instead of computing the four flags, since the next instruction usually
+ * reads one condition of them (B.cond, CSEL) or overwrites them: a64_cond()
+ * evaluates a condition straight from the operands of a subtraction
+ * (CMP a, b: EQ is a == b, HS is a >= b unsigned, GE is a >= b signed...),
+ * anything else computes NZCV first (a64_flags_materialize, a64_dp.c). */
+enum a64_lazy_flags {
+    A64_LF_NONE,    /* nzcv holds the flags */
+    A64_LF_SUB64,   /* lf_a - lf_b: SUBS, CMP */
+    A64_LF_SUB32,
+    A64_LF_ADD64,   /* lf_a + lf_b: ADDS, CMN */
+    A64_LF_ADD32,
+    A64_LF_LOGIC64, /* N, Z of the result lf_a; C = V = 0: ANDS, BICS, TST */
+    A64_LF_LOGIC32,
+};
+void a64_flags_materialize(struct a64_cpu *c);
+/* NZCV computed from the lazy state, without recording it. */
+uint32_t a64_nzcv_of(const struct a64_cpu *c);
+static inline uint32_t a64_nzcv(struct a64_cpu *c)
+{
+    if (c->lf_op != A64_LF_NONE)
+        a64_flags_materialize(c);
+    return c->nzcv;
+}
+static inline void a64_set_nzcv(struct a64_cpu *c, uint32_t nzcv)
+{
+    c->nzcv = nzcv;
+    c->lf_op = A64_LF_NONE;
+}
+static inline unsigned a64_carry(struct a64_cpu *c)
+{
+    return (a64_nzcv(c) >> 29) & 1;
+}
+
+/* AddWithCarry() (Arm ARM J1 shared pseudocode), setting PSTATE.NZCV at once
+ * (ADCS, CCMP, the extended-register forms). */
 static inline uint64_t a64_adds64(struct a64_cpu *c, uint64_t x, uint64_t y, unsigned cin)
 {
     uint64_t r = x + y + cin;
     uint64_t carry = ((x & y) | ((x | y) & ~r)) >> 63;
     uint64_t ovf = ((x ^ r) & (y ^ r)) >> 63;
-    c->nzcv = (uint32_t)((r >> 63) << 31 | (uint64_t)(r == 0) << 30 | carry << 29 | ovf << 28);
+    a64_set_nzcv(c, (uint32_t)((r >> 63) << 31 | (uint64_t)(r == 0) << 30 | carry << 29 |
+                               ovf << 28));
     return r;
 }
 static inline uint32_t a64_adds32(struct a64_cpu *c, uint32_t x, uint32_t y, unsigned cin)
@@ -245,17 +294,38 @@ static inline uint32_t a64_adds32(struct a64_cpu *c, uint32_t x, uint32_t y, uns
     uint32_t r = x + y + cin;
     uint32_t carry = ((x & y) | ((x | y) & ~r)) >> 31;
     uint32_t ovf = ((x ^ r) & (y ^ r)) >> 31;
-    c->nzcv = (r >> 31) << 31 | (uint32_t)(r == 0) << 30 | carry << 29 | ovf << 28;
+    a64_set_nzcv(c, (r >> 31) << 31 | (uint32_t)(r == 0) << 30 | carry << 29 | ovf << 28);
     return r;
+}
+/* The lazy setters: x + y and x - y with their flags recorded. */
+static inline uint64_t a64_add_lazy64(struct a64_cpu *c, uint64_t x, uint64_t y)
+{
+    c->lf_op = A64_LF_ADD64, c->lf_a = x, c->lf_b = y;
+    return x + y;
+}
+static inline uint32_t a64_add_lazy32(struct a64_cpu *c, uint32_t x, uint32_t y)
+{
+    c->lf_op = A64_LF_ADD32, c->lf_a = x, c->lf_b = y;
+    return x + y;
+}
+static inline uint64_t a64_sub_lazy64(struct a64_cpu *c, uint64_t x, uint64_t y)
+{
+    c->lf_op = A64_LF_SUB64, c->lf_a = x, c->lf_b = y;
+    return x - y;
+}
+static inline uint32_t a64_sub_lazy32(struct a64_cpu *c, uint32_t x, uint32_t y)
+{
+    c->lf_op = A64_LF_SUB32, c->lf_a = x, c->lf_b = y;
+    return x - y;
 }
 /* Flags of a logical operation (ANDS, BICS): N and Z from the result, C=V=0. */
 static inline void a64_nz64(struct a64_cpu *c, uint64_t r)
 {
-    c->nzcv = (uint32_t)((r >> 63) << 31) | (uint32_t)(r == 0) << 30;
+    c->lf_op = A64_LF_LOGIC64, c->lf_a = r;
 }
 static inline void a64_nz32(struct a64_cpu *c, uint32_t r)
 {
-    c->nzcv = (r >> 31) << 31 | (uint32_t)(r == 0) << 30;
+    c->lf_op = A64_LF_LOGIC32, c->lf_a = r;
 }
 
 /* ExtendReg() (Arm ARM J1) of register m: p0 = 64 - the extended width,
@@ -271,9 +341,36 @@ static inline uint64_t a64_extend_reg(const struct a64_cpu *c, const struct a64_
 /* ConditionHolds() (Arm ARM C1.2.4 "Condition code"): bit NZCV of entry
  * `cond` says whether the condition holds for those flags. */
 extern const uint16_t a64_cond_table[16];
-static inline bool a64_cond(const struct a64_cpu *c, unsigned cond)
+
+/* ConditionHolds() for the flags of a - b, straight from the operands: C is
+ * "no borrow" (a >= b unsigned), N == V is a >= b signed (Arm ARM C1.2.4,
+ * Table C1-1; the usual reading of CMP).  T and ST are the operation's
+ * unsigned and signed types.  With a constant cond it folds to one compare. */
+#define A64_COND_SUB(T, ST, a, b, cond)                                                   \
+    __extension__({                                                                      \
+        T a_ = (T)(a), b_ = (T)(b);                                                       \
+        ST r_;                                                                            \
+        bool h_;                                                                          \
+        switch ((cond) >> 1) {                                                            \
+        case 0: h_ = a_ == b_; break;                                   /* EQ */           \
+        case 1: h_ = a_ >= b_; break;                                   /* CS */           \
+        case 2: h_ = (ST)(T)(a_ - b_) < 0; break;                       /* MI */           \
+        case 3: h_ = __builtin_sub_overflow((ST)a_, (ST)b_, &r_); break; /* VS */          \
+        case 4: h_ = a_ > b_; break;                                    /* HI */           \
+        case 5: h_ = (ST)a_ >= (ST)b_; break;                           /* GE */           \
+        case 6: h_ = (ST)a_ > (ST)b_; break;                            /* GT */           \
+        default: h_ = true; break;                                      /* AL */           \
+        }                                                                                 \
+        ((cond) & 1) && (cond) != 15 ? !h_ : h_;                                          \
+    })
+
+static inline bool a64_cond(struct a64_cpu *c, unsigned cond)
 {
-    return (a64_cond_table[cond] >> (c->nzcv >> 28)) & 1;
+    if (__builtin_expect(c->lf_op == A64_LF_SUB64, 1))
+        return A64_COND_SUB(uint64_t, int64_t, c->lf_a, c->lf_b, cond);
+    if (c->lf_op == A64_LF_SUB32)
+        return A64_COND_SUB(uint32_t, int32_t, c->lf_a, c->lf_b, cond);
+    return (a64_cond_table[cond] >> (a64_nzcv(c) >> 28)) & 1;
 }
 
 /* ---- exceptions (a64_except.c) ------------------------------------------ */
@@ -364,6 +461,8 @@ bool a64_timer_el0_ok(const struct a64_cpu *c, uint32_t enc);
 static inline unsigned a64_lines_unmasked(struct a64_cpu *c)
 {
     unsigned lines = atomic_load_explicit(&c->lines, memory_order_relaxed);
+    if (__builtin_expect(lines == 0, 1)) /* the common case, checked first */
+        return 0;
     unsigned masked = ((c->daif >> 7) & 1) | ((c->daif >> 5) & 2); /* I -> IRQ, F -> FIQ */
     return lines & ~masked;
 }

@@ -70,7 +70,7 @@ bool a64_dec_movw(struct a64_insn *in, uint32_t w, uint64_t pc)
     }
 }
 
-/* ---- ADD/SUB (immediate): imm = operand (negated or inverted for SUB) --- */
+/* ---- ADD/SUB (immediate): imm = operand (negated for SUB) --------------- */
 
 static int op_add_imm64(struct a64_cpu *c, const struct a64_insn *i)
 {
@@ -86,13 +86,25 @@ static int op_add_imm32(struct a64_cpu *c, const struct a64_insn *i)
 
 static int op_adds_imm64(struct a64_cpu *c, const struct a64_insn *i)
 {
-    c->x[i->d] = a64_adds64(c, c->x[i->n], i->imm, i->p3);
+    c->x[i->d] = a64_add_lazy64(c, c->x[i->n], i->imm);
     return A64_NEXT;
 }
 
 static int op_adds_imm32(struct a64_cpu *c, const struct a64_insn *i)
 {
-    c->x[i->d] = a64_adds32(c, (uint32_t)c->x[i->n], (uint32_t)i->imm, i->p3);
+    c->x[i->d] = a64_add_lazy32(c, (uint32_t)c->x[i->n], (uint32_t)i->imm);
+    return A64_NEXT;
+}
+
+static int op_subs_imm64(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = a64_sub_lazy64(c, c->x[i->n], i->imm);
+    return A64_NEXT;
+}
+
+static int op_subs_imm32(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = a64_sub_lazy32(c, (uint32_t)c->x[i->n], (uint32_t)i->imm);
     return A64_NEXT;
 }
 
@@ -109,9 +121,8 @@ bool a64_dec_addsub_imm(struct a64_insn *in, uint32_t w, uint64_t pc)
         in->fn = sf ? op_add_imm64 : op_add_imm32;
     } else {
         in->d = a64_rzd(w & 31);
-        in->imm = sub ? ~imm : imm;
-        in->p3 = sub;
-        in->fn = sf ? op_adds_imm64 : op_adds_imm32;
+        in->imm = imm;
+        in->fn = sub ? (sf ? op_subs_imm64 : op_subs_imm32) : (sf ? op_adds_imm64 : op_adds_imm32);
     }
     return true;
 }
@@ -246,11 +257,23 @@ static inline __attribute__((always_inline)) uint32_t shift32(uint32_t v, int ty
     }
 }
 
-/* Logical (shifted register): p0 = amount, imm = 0 or ~0 (N bit). */
-#define LOGIC_FN(op, OPR, FLAGS, sfx, T)                                                 \
+/* Shift operand macros for the handler families below: by p0, or none. */
+#define LSL64(v) shift64(v, SH_LSL, i->p0)
+#define LSR64(v) shift64(v, SH_LSR, i->p0)
+#define ASR64(v) shift64(v, SH_ASR, i->p0)
+#define ROR64(v) shift64(v, SH_ROR, i->p0)
+#define LSL32(v) shift32(v, SH_LSL, i->p0)
+#define LSR32(v) shift32(v, SH_LSR, i->p0)
+#define ASR32(v) shift32(v, SH_ASR, i->p0)
+#define ROR32(v) shift32(v, SH_ROR, i->p0)
+#define UNSHIFTED(v) (v)
+
+/* Logical (shifted register): p0 = amount, imm = 0 or ~0 (N bit).  The _0
+ * handlers serve LSL #0. */
+#define LOGIC_FN(op, OPR, FLAGS, sfx, SH64, SH32)                                        \
     static int op_##op##64_##sfx(struct a64_cpu *c, const struct a64_insn *i)             \
     {                                                                                     \
-        uint64_t r = c->x[i->n] OPR(shift64(c->x[i->m], T, i->p0) ^ i->imm);              \
+        uint64_t r = c->x[i->n] OPR(SH64(c->x[i->m]) ^ i->imm);                           \
         if (FLAGS)                                                                        \
             a64_nz64(c, r);                                                               \
         c->x[i->d] = r;                                                                   \
@@ -258,27 +281,31 @@ static inline __attribute__((always_inline)) uint32_t shift32(uint32_t v, int ty
     }                                                                                     \
     static int op_##op##32_##sfx(struct a64_cpu *c, const struct a64_insn *i)             \
     {                                                                                     \
-        uint32_t r = (uint32_t)c->x[i->n] OPR(shift32((uint32_t)c->x[i->m], T, i->p0) ^   \
-                                              (uint32_t)i->imm);                          \
+        uint32_t r = (uint32_t)c->x[i->n] OPR(SH32((uint32_t)c->x[i->m]) ^ (uint32_t)i->imm); \
         if (FLAGS)                                                                        \
             a64_nz32(c, r);                                                               \
         c->x[i->d] = r;                                                                   \
         return A64_NEXT;                                                                  \
     }
-#define LOGIC_FNS(sfx, T)                                                                 \
-    LOGIC_FN(and, &, 0, sfx, T)                                                           \
-    LOGIC_FN(orr, |, 0, sfx, T)                                                           \
-    LOGIC_FN(eor, ^, 0, sfx, T)                                                           \
-    LOGIC_FN(ands, &, 1, sfx, T)
-LOGIC_FNS(lsl, SH_LSL)
-LOGIC_FNS(lsr, SH_LSR)
-LOGIC_FNS(asr, SH_ASR)
-LOGIC_FNS(ror, SH_ROR)
+#define LOGIC_FNS(sfx, SH64, SH32)                                                        \
+    LOGIC_FN(and, &, 0, sfx, SH64, SH32)                                                  \
+    LOGIC_FN(orr, |, 0, sfx, SH64, SH32)                                                  \
+    LOGIC_FN(eor, ^, 0, sfx, SH64, SH32)                                                  \
+    LOGIC_FN(ands, &, 1, sfx, SH64, SH32)
+LOGIC_FNS(lsl, LSL64, LSL32)
+LOGIC_FNS(lsr, LSR64, LSR32)
+LOGIC_FNS(asr, ASR64, ASR32)
+LOGIC_FNS(ror, ROR64, ROR32)
+LOGIC_FNS(0, UNSHIFTED, UNSHIFTED)
 
 #define BY_SHIFT(op, w) {op_##op##w##_lsl, op_##op##w##_lsr, op_##op##w##_asr, op_##op##w##_ror}
 static const a64_handler logic_fns[2][4][4] = {
     {BY_SHIFT(and, 32), BY_SHIFT(orr, 32), BY_SHIFT(eor, 32), BY_SHIFT(ands, 32)},
     {BY_SHIFT(and, 64), BY_SHIFT(orr, 64), BY_SHIFT(eor, 64), BY_SHIFT(ands, 64)},
+};
+static const a64_handler logic_fns_0[2][4] = {
+    {op_and32_0, op_orr32_0, op_eor32_0, op_ands32_0},
+    {op_and64_0, op_orr64_0, op_eor64_0, op_ands64_0},
 };
 
 bool a64_dec_logic_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
@@ -293,44 +320,61 @@ bool a64_dec_logic_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->m = a64_rz(a64_bits(w, 20, 16));
     in->p0 = (uint8_t)amount;
     in->imm = ((w >> 21) & 1) ? ~0ULL : 0;
-    in->fn = logic_fns[sf][a64_bits(w, 30, 29)][a64_bits(w, 23, 22)];
+    in->fn = amount == 0 ? logic_fns_0[sf][a64_bits(w, 30, 29)]
+                         : logic_fns[sf][a64_bits(w, 30, 29)][a64_bits(w, 23, 22)];
     return true;
 }
 
 /* Add/subtract (shifted register): p0 = amount, imm = inversion, p3 = carry. */
-#define ADDSUB_FNS(sfx, T)                                                               \
+/* Add/subtract (shifted register): p0 = amount; ADD/SUB compute
+ * Rn + (op2 XOR imm) + p3 (imm = ~0 and p3 = 1 for SUB), ADDS and SUBS
+ * record lazy flags.  The _0 handlers serve LSL #0, the common case. */
+#define ADDSUB_FNS(sfx, SH64, SH32)                                                      \
     static int op_add64_##sfx(struct a64_cpu *c, const struct a64_insn *i)               \
     {                                                                                    \
-        c->x[i->d] = c->x[i->n] + (shift64(c->x[i->m], T, i->p0) ^ i->imm) + i->p3;      \
+        c->x[i->d] = c->x[i->n] + (SH64(c->x[i->m]) ^ i->imm) + i->p3;                   \
         return A64_NEXT;                                                                 \
     }                                                                                    \
     static int op_add32_##sfx(struct a64_cpu *c, const struct a64_insn *i)               \
     {                                                                                    \
         c->x[i->d] = (uint32_t)((uint32_t)c->x[i->n] +                                   \
-                                (shift32((uint32_t)c->x[i->m], T, i->p0) ^ (uint32_t)i->imm) + \
-                                i->p3);                                                  \
+                                (SH32((uint32_t)c->x[i->m]) ^ (uint32_t)i->imm) + i->p3); \
         return A64_NEXT;                                                                 \
     }                                                                                    \
     static int op_adds64_##sfx(struct a64_cpu *c, const struct a64_insn *i)              \
     {                                                                                    \
-        c->x[i->d] = a64_adds64(c, c->x[i->n], shift64(c->x[i->m], T, i->p0) ^ i->imm, i->p3); \
+        c->x[i->d] = a64_add_lazy64(c, c->x[i->n], SH64(c->x[i->m]));                    \
         return A64_NEXT;                                                                 \
     }                                                                                    \
     static int op_adds32_##sfx(struct a64_cpu *c, const struct a64_insn *i)              \
     {                                                                                    \
-        c->x[i->d] = a64_adds32(c, (uint32_t)c->x[i->n],                                 \
-                                shift32((uint32_t)c->x[i->m], T, i->p0) ^ (uint32_t)i->imm, \
-                                i->p3);                                                  \
+        c->x[i->d] = a64_add_lazy32(c, (uint32_t)c->x[i->n], SH32((uint32_t)c->x[i->m])); \
+        return A64_NEXT;                                                                 \
+    }                                                                                    \
+    static int op_subs64_##sfx(struct a64_cpu *c, const struct a64_insn *i)              \
+    {                                                                                    \
+        c->x[i->d] = a64_sub_lazy64(c, c->x[i->n], SH64(c->x[i->m]));                    \
+        return A64_NEXT;                                                                 \
+    }                                                                                    \
+    static int op_subs32_##sfx(struct a64_cpu *c, const struct a64_insn *i)              \
+    {                                                                                    \
+        c->x[i->d] = a64_sub_lazy32(c, (uint32_t)c->x[i->n], SH32((uint32_t)c->x[i->m])); \
         return A64_NEXT;                                                                 \
     }
-ADDSUB_FNS(lsl, SH_LSL)
-ADDSUB_FNS(lsr, SH_LSR)
-ADDSUB_FNS(asr, SH_ASR)
+ADDSUB_FNS(lsl, LSL64, LSL32)
+ADDSUB_FNS(lsr, LSR64, LSR32)
+ADDSUB_FNS(asr, ASR64, ASR32)
+ADDSUB_FNS(0, UNSHIFTED, UNSHIFTED)
 
 #define BY_SHIFT3(op, w) {op_##op##w##_lsl, op_##op##w##_lsr, op_##op##w##_asr}
-static const a64_handler addsub_fns[2][2][3] = {
-    {BY_SHIFT3(add, 32), BY_SHIFT3(adds, 32)},
-    {BY_SHIFT3(add, 64), BY_SHIFT3(adds, 64)},
+/* [sf][ADD/SUB, ADDS, SUBS][shift type] */
+static const a64_handler addsub_fns[2][3][3] = {
+    {BY_SHIFT3(add, 32), BY_SHIFT3(adds, 32), BY_SHIFT3(subs, 32)},
+    {BY_SHIFT3(add, 64), BY_SHIFT3(adds, 64), BY_SHIFT3(subs, 64)},
+};
+static const a64_handler addsub_fns_0[2][3] = {
+    {op_add32_0, op_adds32_0, op_subs32_0},
+    {op_add64_0, op_adds64_0, op_subs64_0},
 };
 
 /* Rd, Rn and Rm 31 are XZR here (unlike the immediate and extended forms). */
@@ -347,7 +391,8 @@ bool a64_dec_addsub_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->p0 = (uint8_t)amount;
     in->imm = sub ? ~0ULL : 0;
     in->p3 = sub;
-    in->fn = addsub_fns[sf][setflags][shift];
+    unsigned kind = setflags ? 1 + sub : 0;
+    in->fn = amount == 0 ? addsub_fns_0[sf][kind] : addsub_fns[sf][kind][shift];
     return true;
 }
 
@@ -407,26 +452,26 @@ bool a64_dec_addsub_ext(struct a64_insn *in, uint32_t w, uint64_t pc)
 
 static int op_adc64(struct a64_cpu *c, const struct a64_insn *i)
 {
-    c->x[i->d] = c->x[i->n] + (c->x[i->m] ^ i->imm) + ((c->nzcv >> 29) & 1);
+    c->x[i->d] = c->x[i->n] + (c->x[i->m] ^ i->imm) + (a64_carry(c));
     return A64_NEXT;
 }
 
 static int op_adc32(struct a64_cpu *c, const struct a64_insn *i)
 {
-    c->x[i->d] = (uint32_t)(c->x[i->n] + (c->x[i->m] ^ i->imm) + ((c->nzcv >> 29) & 1));
+    c->x[i->d] = (uint32_t)(c->x[i->n] + (c->x[i->m] ^ i->imm) + (a64_carry(c)));
     return A64_NEXT;
 }
 
 static int op_adcs64(struct a64_cpu *c, const struct a64_insn *i)
 {
-    c->x[i->d] = a64_adds64(c, c->x[i->n], c->x[i->m] ^ i->imm, (c->nzcv >> 29) & 1);
+    c->x[i->d] = a64_adds64(c, c->x[i->n], c->x[i->m] ^ i->imm, a64_carry(c));
     return A64_NEXT;
 }
 
 static int op_adcs32(struct a64_cpu *c, const struct a64_insn *i)
 {
     c->x[i->d] = a64_adds32(c, (uint32_t)c->x[i->n], (uint32_t)(c->x[i->m] ^ i->imm),
-                            (c->nzcv >> 29) & 1);
+                            a64_carry(c));
     return A64_NEXT;
 }
 
@@ -441,4 +486,44 @@ bool a64_dec_adc(struct a64_insn *in, uint32_t w, uint64_t pc)
     static const a64_handler fns[2][2] = {{op_adc32, op_adcs32}, {op_adc64, op_adcs64}};
     in->fn = fns[sf][setflags];
     return true;
+}
+
+/* ---- lazy NZCV (a64_cpu.h) ------------------------------------------------ */
+
+/* NZCV of AddWithCarry(x, y, cin) at `bits` (Arm ARM J1). */
+static uint32_t awc_flags(uint64_t x, uint64_t y, unsigned cin, unsigned bits)
+{
+    uint64_t mask = bits == 64 ? ~0ULL : (1ULL << bits) - 1, top = bits - 1;
+    x &= mask, y &= mask;
+    uint64_t r = (x + y + cin) & mask;
+    uint64_t carry = (((x & y) | ((x | y) & ~r)) >> top) & 1;
+    uint64_t ovf = (((x ^ r) & (y ^ r)) >> top) & 1;
+    return (uint32_t)(((r >> top) & 1) << 31 | (uint64_t)(r == 0) << 30 | carry << 29 | ovf << 28);
+}
+
+uint32_t a64_nzcv_of(const struct a64_cpu *c)
+{
+    uint64_t a = c->lf_a, b = c->lf_b;
+    switch ((enum a64_lazy_flags)c->lf_op) {
+    case A64_LF_SUB64: /* x - y = x + NOT(y) + 1 */
+        return awc_flags(a, ~b, 1, 64);
+    case A64_LF_SUB32:
+        return awc_flags(a, ~b, 1, 32);
+    case A64_LF_ADD64:
+        return awc_flags(a, b, 0, 64);
+    case A64_LF_ADD32:
+        return awc_flags(a, b, 0, 32);
+    case A64_LF_LOGIC64:
+        return (uint32_t)((a >> 63) << 31) | (uint32_t)(a == 0) << 30;
+    case A64_LF_LOGIC32:
+        return (uint32_t)(((uint32_t)a >> 31) << 31) | (uint32_t)((uint32_t)a == 0) << 30;
+    case A64_LF_NONE:
+        break;
+    }
+    return c->nzcv;
+}
+
+void a64_flags_materialize(struct a64_cpu *c)
+{
+    a64_set_nzcv(c, a64_nzcv_of(c));
 }

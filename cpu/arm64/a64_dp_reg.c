@@ -49,7 +49,7 @@ static int op_ccmp64(struct a64_cpu *c, const struct a64_insn *i)
     if (a64_cond(c, i->p0))
         a64_adds64(c, c->x[i->n], (c->x[i->m] | i->imm2) ^ i->imm, i->p3);
     else
-        c->nzcv = (uint32_t)i->p1 << 28;
+        a64_set_nzcv(c, (uint32_t)i->p1 << 28);
     return A64_NEXT;
 }
 
@@ -58,7 +58,7 @@ static int op_ccmp32(struct a64_cpu *c, const struct a64_insn *i)
     if (a64_cond(c, i->p0))
         a64_adds32(c, (uint32_t)c->x[i->n], (uint32_t)((c->x[i->m] | i->imm2) ^ i->imm), i->p3);
     else
-        c->nzcv = (uint32_t)i->p1 << 28;
+        a64_set_nzcv(c, (uint32_t)i->p1 << 28);
     return A64_NEXT;
 }
 

@@ -106,7 +106,7 @@ static int op_eret(struct a64_cpu *c, const struct a64_insn *i)
     unsigned m = spsr & 0x1f;
     c->excl_armed = false;
     if (m != 0x0 && m != 0x4 && m != 0x5) {
-        c->nzcv = (uint32_t)spsr & 0xf0000000u;
+        a64_set_nzcv(c, (uint32_t)spsr & 0xf0000000u);
         c->daif = (uint32_t)spsr & 0x3c0u;
         a64_exception(c, c->elr_el1, A64_EC_ILLEGAL, 0, false, 0);
         c->spsr_el1 |= 1u << 20;
@@ -115,7 +115,7 @@ static int op_eret(struct a64_cpu *c, const struct a64_insn *i)
     a64_sp_save(c);
     c->el = m >> 2;
     c->spsel = m & 1;
-    c->nzcv = (uint32_t)spsr & 0xf0000000u;
+    a64_set_nzcv(c, (uint32_t)spsr & 0xf0000000u);
     c->daif = (uint32_t)spsr & 0x3c0u;
     a64_sp_load(c);
     a64_mode_changed(c);

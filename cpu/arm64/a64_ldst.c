@@ -188,7 +188,7 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
     {                                                                                     \
         const void *p;                                                                    \
         if (__builtin_expect(in_one_page(addr, sizeof(T)), 1) &&                          \
-            (p = mmu_ptr(c->mmu, addr, false)) != NULL) {                                 \
+            (p = mmu_probe(c->mmu, addr, false)) != NULL) {                               \
             T v;                                                                          \
             memcpy(&v, p, sizeof v);                                                      \
             c->x[i->d] = EXT(ST, v);                                                      \
@@ -236,7 +236,7 @@ LOAD_FNS(ldrsh_w, uint16_t, int16_t, EXT_S32, A64_EXT_S32)
         T v = (T)c->x[i->d];                                                              \
         void *p;                                                                          \
         if (__builtin_expect(in_one_page(addr, sizeof(T)), 1) &&                          \
-            (p = mmu_ptr(c->mmu, addr, true)) != NULL) {                                  \
+            (p = mmu_probe(c->mmu, addr, true)) != NULL) {                                \
             memcpy(p, &v, sizeof v);                                                      \
             c->x[i->a] = wbval;                                                           \
             return A64_NEXT;                                                              \
@@ -507,9 +507,12 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
 }
 
 /* LDP with Rt == Rt2 is CONSTRAINED UNPREDICTABLE (Unpredictable_LDPOVERLAP);
- * Rt2 is written last, one of the permitted UNKNOWN values. */
+ * Rt2 is written last, one of the permitted UNKNOWN values.  Each handler is
+ * a fast path (a TLB hit inside one page, no SP check due) that makes no call,
+ * and a slow one for the rest. */
 #define LDP_FN(name, T, ST, EXT)                                                         \
-    static int op_ldp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    static __attribute__((noinline)) int ldp_##name##_slow(struct a64_cpu *c,             \
+                                                           const struct a64_insn *i)      \
     {                                                                                     \
         uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
         if (i->n == A64_SP && a64_sp_misaligned(c))                                       \
@@ -521,9 +524,27 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
         c->x[i->m] = EXT(ST, v[1]);                                                       \
         c->x[i->a] = base + i->imm2;                                                      \
         return A64_NEXT;                                                                  \
+    }                                                                                     \
+    static int op_ldp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        const void *p;                                                                    \
+        if (__builtin_expect(!(i->n == A64_SP && a64_sp_misaligned(c)) &&                 \
+                                 in_one_page(addr, 2 * sizeof(T)) &&                      \
+                                 (p = mmu_probe(c->mmu, addr, false)) != NULL,            \
+                             1)) {                                                        \
+            T v[2];                                                                       \
+            memcpy(v, p, sizeof v);                                                       \
+            c->x[i->d] = EXT(ST, v[0]);                                                   \
+            c->x[i->m] = EXT(ST, v[1]);                                                   \
+            c->x[i->a] = base + i->imm2;                                                  \
+            return A64_NEXT;                                                              \
+        }                                                                                 \
+        return ldp_##name##_slow(c, i);                                                   \
     }
 #define STP_FN(name, T)                                                                  \
-    static int op_stp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    static __attribute__((noinline)) int stp_##name##_slow(struct a64_cpu *c,             \
+                                                           const struct a64_insn *i)      \
     {                                                                                     \
         uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
         if (i->n == A64_SP && a64_sp_misaligned(c))                                       \
@@ -533,6 +554,21 @@ static inline bool pair_write(struct a64_cpu *c, uint64_t addr, const void *buf,
             return pair_mmio(c, i, addr, true);                                           \
         c->x[i->a] = base + i->imm2;                                                      \
         return A64_NEXT;                                                                  \
+    }                                                                                     \
+    static int op_stp_##name(struct a64_cpu *c, const struct a64_insn *i)                 \
+    {                                                                                     \
+        uint64_t base = c->x[i->n], addr = base + i->imm;                                 \
+        void *p;                                                                          \
+        if (__builtin_expect(!(i->n == A64_SP && a64_sp_misaligned(c)) &&                 \
+                                 in_one_page(addr, 2 * sizeof(T)) &&                      \
+                                 (p = mmu_probe(c->mmu, addr, true)) != NULL,             \
+                             1)) {                                                        \
+            T v[2] = {(T)c->x[i->d], (T)c->x[i->m]};                                      \
+            memcpy(p, v, sizeof v);                                                       \
+            c->x[i->a] = base + i->imm2;                                                  \
+            return A64_NEXT;                                                              \
+        }                                                                                 \
+        return stp_##name##_slow(c, i);                                                   \
     }
 
 LDP_FN(w, uint32_t, int32_t, EXT_ZERO)

@@ -174,7 +174,7 @@ static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
 {
     switch ((enum sysreg_kind)sysregs[k].kind) {
     case SR_NZCV:
-        return c->nzcv;
+        return a64_nzcv(c);
     case SR_DAIF:
         return c->daif;
     case SR_SPSEL:
@@ -213,7 +213,7 @@ static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
 {
     switch ((enum sysreg_kind)sysregs[k].kind) {
     case SR_NZCV:
-        c->nzcv = (uint32_t)v & 0xf0000000u;
+        a64_set_nzcv(c, (uint32_t)v & 0xf0000000u);
         break;
     case SR_DAIF:
         c->daif = (uint32_t)v & 0x3c0u;
@@ -268,7 +268,7 @@ void a64_regs_reset(struct a64_cpu *c)
 {
     memset(c->x, 0, sizeof c->x);
     c->pc = 0;
-    c->nzcv = 0;
+    a64_set_nzcv(c, 0);
     c->daif = 0x3c0;
     c->el = 1;
     c->spsel = 1;
@@ -299,7 +299,7 @@ void a64_regs_reset(struct a64_cpu *c)
 uint64_t a64_pstate(const struct a64_cpu *c)
 {
     uint64_t m = c->el ? (uint64_t)(c->el << 2 | c->spsel) : 0;
-    return (uint64_t)c->nzcv | (uint64_t)c->hd.ss << 21 | c->daif | m; /* SS: a64_debug.c */
+    return (uint64_t)a64_nzcv_of(c) | (uint64_t)c->hd.ss << 21 | c->daif | m; /* SS: a64_debug.c */
 }
 
 int a64_get_regs(void *cpu, enum squib_regset set, void *buf)
@@ -348,7 +348,7 @@ int a64_set_regs(void *cpu, enum squib_regset set, const void *buf)
     c->sp_el1 = r->sp_el1;
     c->el = m >> 2;
     c->spsel = m & 1;
-    c->nzcv = (uint32_t)r->pstate & 0xf0000000u;
+    a64_set_nzcv(c, (uint32_t)r->pstate & 0xf0000000u);
     c->daif = (uint32_t)r->pstate & 0x3c0u;
     c->hd.ss = (r->pstate >> 21) & 1;
     a64_dbg_update(c);
