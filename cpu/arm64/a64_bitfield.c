@@ -295,3 +295,64 @@ bool a64_dec_dp_1src(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->fn = fns[sf][opcode];
     return true;
 }
+
+/* ---- threaded twins (a64_cpu.h, "Threaded dispatch") ---------------- */
+
+A64_THREAD(op_ubfm64)
+A64_THREAD(op_ubfm32)
+A64_THREAD(op_sbfm64)
+A64_THREAD(op_sbfm32)
+A64_THREAD(op_bfm64)
+A64_THREAD(op_bfm32)
+A64_THREAD(op_extr64)
+A64_THREAD(op_extr32)
+A64_THREAD(op_lslv64)
+A64_THREAD(op_lsrv64)
+A64_THREAD(op_asrv64)
+A64_THREAD(op_rorv64)
+A64_THREAD(op_lslv32)
+A64_THREAD(op_lsrv32)
+A64_THREAD(op_asrv32)
+A64_THREAD(op_rorv32)
+A64_THREAD(op_rbit64)
+A64_THREAD(op_rbit32)
+A64_THREAD(op_rev16_64)
+A64_THREAD(op_rev16_32)
+A64_THREAD(op_rev32_64)
+A64_THREAD(op_rev64)
+A64_THREAD(op_rev32)
+A64_THREAD(op_clz64)
+A64_THREAD(op_clz32)
+A64_THREAD(op_cls64)
+A64_THREAD(op_cls32)
+
+const struct a64_threaded a64_bitfield_threaded[] = {
+    A64_THREADED(op_ubfm64),
+    A64_THREADED(op_ubfm32),
+    A64_THREADED(op_sbfm64),
+    A64_THREADED(op_sbfm32),
+    A64_THREADED(op_bfm64),
+    A64_THREADED(op_bfm32),
+    A64_THREADED(op_extr64),
+    A64_THREADED(op_extr32),
+    A64_THREADED(op_lslv64),
+    A64_THREADED(op_lsrv64),
+    A64_THREADED(op_asrv64),
+    A64_THREADED(op_rorv64),
+    A64_THREADED(op_lslv32),
+    A64_THREADED(op_lsrv32),
+    A64_THREADED(op_asrv32),
+    A64_THREADED(op_rorv32),
+    A64_THREADED(op_rbit64),
+    A64_THREADED(op_rbit32),
+    A64_THREADED(op_rev16_64),
+    A64_THREADED(op_rev16_32),
+    A64_THREADED(op_rev32_64),
+    A64_THREADED(op_rev64),
+    A64_THREADED(op_rev32),
+    A64_THREADED(op_clz64),
+    A64_THREADED(op_clz32),
+    A64_THREADED(op_cls64),
+    A64_THREADED(op_cls32),
+    {NULL, NULL},
+};

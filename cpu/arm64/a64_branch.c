@@ -145,3 +145,33 @@ bool a64_dec_br(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->fn = a64_bits(w, 22, 21) == 1 ? op_blr : op_br;
     return true;
 }
+
+/* Every branch leaves the block (A64_JUMP): its own threaded twin. */
+const struct a64_threaded a64_branch_threaded[] = {
+    A64_TERMINAL(op_bl),
+    A64_TERMINAL(op_cbz_x),
+    A64_TERMINAL(op_cbnz_x),
+    A64_TERMINAL(op_cbz_w),
+    A64_TERMINAL(op_cbnz_w),
+    A64_TERMINAL(op_tbz),
+    A64_TERMINAL(op_tbnz),
+    A64_TERMINAL(op_br),
+    A64_TERMINAL(op_blr),
+    A64_TERMINAL(op_bcond_0),
+    A64_TERMINAL(op_bcond_1),
+    A64_TERMINAL(op_bcond_2),
+    A64_TERMINAL(op_bcond_3),
+    A64_TERMINAL(op_bcond_4),
+    A64_TERMINAL(op_bcond_5),
+    A64_TERMINAL(op_bcond_6),
+    A64_TERMINAL(op_bcond_7),
+    A64_TERMINAL(op_bcond_8),
+    A64_TERMINAL(op_bcond_9),
+    A64_TERMINAL(op_bcond_10),
+    A64_TERMINAL(op_bcond_11),
+    A64_TERMINAL(op_bcond_12),
+    A64_TERMINAL(op_bcond_13),
+    A64_TERMINAL(op_bcond_14),
+    A64_TERMINAL(op_bcond_15),
+    {NULL, NULL},
+};

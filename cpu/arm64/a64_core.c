@@ -10,6 +10,7 @@
 #include "cpu/arm64/a64_cpu.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,66 @@ int a64_op_movi(struct a64_cpu *c, const struct a64_insn *i)
     return A64_NEXT;
 }
 
+/* ---- threaded dispatch (a64_cpu.h) ------------------------------------- */
+
+A64_THREAD(a64_op_nop)
+A64_THREAD(a64_op_movi)
+
+const struct a64_threaded a64_core_threaded[] = {
+    A64_THREADED(a64_op_nop),
+    A64_THREADED(a64_op_movi),
+    A64_TERMINAL(a64_op_goto),
+    A64_TERMINAL(a64_op_next),
+    {NULL, NULL},
+};
+
+/* Any other handler: run it, then go on to the next instruction. */
+int a64_op_step(struct a64_cpu *c, const struct a64_insn *i)
+{
+    int r = i->gfn(c, i);
+    if (r == A64_NEXT)
+        return i[1].fn(c, i + 1);
+    return r;
+}
+
+/* Handler -> threaded twin, open addressing on the handler's address. */
+#define THREAD_SLOTS 1024
+static struct a64_threaded thread_map[THREAD_SLOTS];
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static unsigned thread_slot(a64_handler fn)
+{
+    uintptr_t a = (uintptr_t)fn;
+    return (unsigned)((a >> 4) ^ (a >> 14)) & (THREAD_SLOTS - 1);
+}
+
+static void thread_map_build(void)
+{
+    static const struct a64_threaded *const lists[] = {
+        a64_dp_threaded,   a64_dp_reg_threaded, a64_bitfield_threaded,
+        a64_ldst_threaded, a64_branch_threaded, a64_core_threaded,
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (const struct a64_threaded *t = lists[l]; t->fn; t++) {
+            unsigned k = thread_slot(t->fn);
+            while (thread_map[k].fn && thread_map[k].fn != t->fn)
+                k = (k + 1) & (THREAD_SLOTS - 1);
+            thread_map[k] = *t;
+        }
+}
+
+/* Makes a decoded instruction threaded: its twin, or a64_op_step. */
+static void thread_insn(struct a64_insn *in)
+{
+    for (unsigned k = thread_slot(in->fn); thread_map[k].fn; k = (k + 1) & (THREAD_SLOTS - 1))
+        if (thread_map[k].fn == in->fn) {
+            in->fn = thread_map[k].threaded;
+            return;
+        }
+    in->gfn = in->fn;
+    in->fn = a64_op_step;
+}
+
 /* ---- blocks ------------------------------------------------------------- */
 
 /* The soft TLB saw a write to a page holding decoded code.  The running block
@@ -188,6 +249,8 @@ static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
     unsigned total = n;
     if (!ended)
         buf[total++] = (struct a64_insn){.fn = a64_op_goto, .imm = pc + 4 * n};
+    for (unsigned k = 0; k < total; k++)
+        thread_insn(&buf[k]);
 
     size_t size = sizeof(struct a64_block) + total * sizeof(struct a64_insn) + n * 4;
     struct a64_block *b = dcache_alloc(&c->dc, size);
@@ -307,11 +370,7 @@ static int run_blocks(struct a64_cpu *c)
                 link_blocks(prev, b);
         }
         c->blk = b;
-        const struct a64_insn *i = b->insn;
-        int r;
-        while ((r = i->fn(c, i)) == A64_NEXT)
-            i++;
-        if (r == A64_EXIT)
+        if (b->insn[0].fn(c, b->insn) == A64_EXIT) /* the whole block, threaded */
             return A64_EXIT;
         prev = b;
     }
@@ -401,16 +460,13 @@ static int run_debug(struct a64_cpu *c)
         struct a64_dbg_snap snap;
         a64_dbg_snap(c, &snap);
         c->blk = b;
-        const struct a64_insn *i = b->insn;
-        int r;
-        while ((r = i->fn(c, i)) == A64_NEXT)
-            i++;
-        if (r == A64_EXIT)
+        if (b->insn[0].fn(c, b->insn) == A64_EXIT)
             return A64_EXIT;
-        size_t k = (size_t)(i - b->insn);
-        if (k >= b->count) /* the terminator: the last instruction fell through */
-            k = b->count - 1u;
-        a64_dbg_after(c, &snap, b->count ? a64_block_words(b)[k] : 0);
+        /* The word a64_dbg_after needs is the last one executed: the block's
+         * last, since a block runs to its end unless an instruction takes an
+         * exception midway, and then only an SVC's word matters, and SVC
+         * ends its block.  (Stepping runs one-instruction blocks.) */
+        a64_dbg_after(c, &snap, b->count ? a64_block_words(b)[b->count - 1u] : 0);
         if (vmm_step)
             return debug_exit(c, SQUIB_DEBUG_SINGLE_STEP);
     }
@@ -477,6 +533,7 @@ static void a64_run(void *cpu, struct squib_exit *e)
 static void *a64_create(struct cpu_env *env, int *err)
 {
     a64_decode_init();
+    pthread_once(&thread_once, thread_map_build);
     struct a64_cpu *c = calloc(1, sizeof *c);
     if (!c) {
         *err = -ENOMEM;

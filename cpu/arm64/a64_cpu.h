@@ -52,7 +52,36 @@ struct a64_insn {
     uint8_t p0, p1, p2, p3; /* small operands: shift amounts, condition, bit number... */
     uint64_t imm;  /* immediate, absolute target address, or address offset */
     uint64_t imm2; /* second immediate: fall-through pc, writeback offset, mask */
+    a64_handler gfn; /* in a block: the decoder's handler when fn is a64_op_step */
 };
+
+/* Threaded dispatch.  Handlers follow the protocol above, and the decoders
+ * and the handlers that call each other use them so.  In a block, though,
+ * each instruction's fn goes on to the next instruction itself, with a tail
+ * call, instead of returning A64_NEXT to a loop: a block runs with one call
+ * from the run loop, which gets back A64_JUMP or A64_EXIT only (a64_core.c,
+ * translate()).  For that, a hot handler `h` gets a threaded twin `h_t`
+ * (A64_THREAD, h inlined into it) registered with A64_THREADED(h) in its
+ * file's a64_threaded list; a handler that never returns A64_NEXT (a branch)
+ * is registered as its own twin (A64_TERMINAL); any other handler runs
+ * through the generic a64_op_step, which calls it (as gfn) and goes on. */
+#define A64_THREAD(h)                                                                    \
+    static int h##_t(struct a64_cpu *c, const struct a64_insn *i)                        \
+    {                                                                                    \
+        int r_ = h(c, i);                                                                \
+        if (__builtin_expect(r_ == A64_NEXT, 1))                                         \
+            return i[1].fn(c, i + 1);                                                    \
+        return r_;                                                                       \
+    }
+struct a64_threaded {
+    a64_handler fn, threaded;
+};
+#define A64_THREADED(h) {h, h##_t}
+#define A64_TERMINAL(h) {h, h}
+int a64_op_step(struct a64_cpu *c, const struct a64_insn *i);
+/* Each file's list, ended by a {NULL, NULL} entry. */
+extern const struct a64_threaded a64_dp_threaded[], a64_dp_reg_threaded[],
+    a64_bitfield_threaded[], a64_ldst_threaded[], a64_branch_threaded[], a64_core_threaded[];
 
 #define A64_BLOCK_MAX 32 /* guest instructions per block */
 

@@ -325,10 +325,10 @@ bool a64_dec_logic_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     return true;
 }
 
-/* Add/subtract (shifted register): p0 = amount, imm = inversion, p3 = carry. */
 /* Add/subtract (shifted register): p0 = amount; ADD/SUB compute
  * Rn + (op2 XOR imm) + p3 (imm = ~0 and p3 = 1 for SUB), ADDS and SUBS
- * record lazy flags.  The _0 handlers serve LSL #0, the common case. */
+ * record lazy flags.  LSL #0, the common case, has its own handlers
+ * (ADDSUBS_FNS(0...) and op_addr/op_subr below). */
 #define ADDSUB_FNS(sfx, SH64, SH32)                                                      \
     static int op_add64_##sfx(struct a64_cpu *c, const struct a64_insn *i)               \
     {                                                                                    \
@@ -341,6 +341,8 @@ bool a64_dec_logic_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
                                 (SH32((uint32_t)c->x[i->m]) ^ (uint32_t)i->imm) + i->p3); \
         return A64_NEXT;                                                                 \
     }                                                                                    \
+    ADDSUBS_FNS(sfx, SH64, SH32)
+#define ADDSUBS_FNS(sfx, SH64, SH32)                                                     \
     static int op_adds64_##sfx(struct a64_cpu *c, const struct a64_insn *i)              \
     {                                                                                    \
         c->x[i->d] = a64_add_lazy64(c, c->x[i->n], SH64(c->x[i->m]));                    \
@@ -364,7 +366,7 @@ bool a64_dec_logic_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
 ADDSUB_FNS(lsl, LSL64, LSL32)
 ADDSUB_FNS(lsr, LSR64, LSR32)
 ADDSUB_FNS(asr, ASR64, ASR32)
-ADDSUB_FNS(0, UNSHIFTED, UNSHIFTED)
+ADDSUBS_FNS(0, UNSHIFTED, UNSHIFTED)
 
 #define BY_SHIFT3(op, w) {op_##op##w##_lsl, op_##op##w##_lsr, op_##op##w##_asr}
 /* [sf][ADD/SUB, ADDS, SUBS][shift type] */
@@ -372,9 +374,31 @@ static const a64_handler addsub_fns[2][3][3] = {
     {BY_SHIFT3(add, 32), BY_SHIFT3(adds, 32), BY_SHIFT3(subs, 32)},
     {BY_SHIFT3(add, 64), BY_SHIFT3(adds, 64), BY_SHIFT3(subs, 64)},
 };
-static const a64_handler addsub_fns_0[2][3] = {
-    {op_add32_0, op_adds32_0, op_subs32_0},
-    {op_add64_0, op_adds64_0, op_subs64_0},
+/* ADD and SUB (no flags) with LSL #0: [sf][sub]. */
+static int op_addr64(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = c->x[i->n] + c->x[i->m];
+    return A64_NEXT;
+}
+static int op_addr32(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = (uint32_t)(c->x[i->n] + c->x[i->m]);
+    return A64_NEXT;
+}
+static int op_subr64(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = c->x[i->n] - c->x[i->m];
+    return A64_NEXT;
+}
+static int op_subr32(struct a64_cpu *c, const struct a64_insn *i)
+{
+    c->x[i->d] = (uint32_t)(c->x[i->n] - c->x[i->m]);
+    return A64_NEXT;
+}
+/* LSL #0: [sf][ADD, SUB, ADDS, SUBS] */
+static const a64_handler addsub_fns_0[2][4] = {
+    {op_addr32, op_subr32, op_adds32_0, op_subs32_0},
+    {op_addr64, op_subr64, op_adds64_0, op_subs64_0},
 };
 
 /* Rd, Rn and Rm 31 are XZR here (unlike the immediate and extended forms). */
@@ -392,7 +416,7 @@ bool a64_dec_addsub_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->imm = sub ? ~0ULL : 0;
     in->p3 = sub;
     unsigned kind = setflags ? 1 + sub : 0;
-    in->fn = amount == 0 ? addsub_fns_0[sf][kind] : addsub_fns[sf][kind][shift];
+    in->fn = amount == 0 ? addsub_fns_0[sf][setflags ? 2 + sub : sub] : addsub_fns[sf][kind][shift];
     return true;
 }
 
@@ -487,6 +511,189 @@ bool a64_dec_adc(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->fn = fns[sf][setflags];
     return true;
 }
+
+/* ---- threaded twins (a64_cpu.h, "Threaded dispatch") ---------------- */
+
+A64_THREAD(op_movk)
+A64_THREAD(op_add_imm64)
+A64_THREAD(op_add_imm32)
+A64_THREAD(op_adds_imm64)
+A64_THREAD(op_adds_imm32)
+A64_THREAD(op_subs_imm64)
+A64_THREAD(op_subs_imm32)
+A64_THREAD(op_and_imm)
+A64_THREAD(op_orr_imm64)
+A64_THREAD(op_orr_imm32)
+A64_THREAD(op_eor_imm64)
+A64_THREAD(op_eor_imm32)
+A64_THREAD(op_ands_imm64)
+A64_THREAD(op_ands_imm32)
+A64_THREAD(op_and64_lsl)
+A64_THREAD(op_and32_lsl)
+A64_THREAD(op_orr64_lsl)
+A64_THREAD(op_orr32_lsl)
+A64_THREAD(op_eor64_lsl)
+A64_THREAD(op_eor32_lsl)
+A64_THREAD(op_ands64_lsl)
+A64_THREAD(op_ands32_lsl)
+A64_THREAD(op_and64_lsr)
+A64_THREAD(op_and32_lsr)
+A64_THREAD(op_orr64_lsr)
+A64_THREAD(op_orr32_lsr)
+A64_THREAD(op_eor64_lsr)
+A64_THREAD(op_eor32_lsr)
+A64_THREAD(op_ands64_lsr)
+A64_THREAD(op_ands32_lsr)
+A64_THREAD(op_and64_asr)
+A64_THREAD(op_and32_asr)
+A64_THREAD(op_orr64_asr)
+A64_THREAD(op_orr32_asr)
+A64_THREAD(op_eor64_asr)
+A64_THREAD(op_eor32_asr)
+A64_THREAD(op_ands64_asr)
+A64_THREAD(op_ands32_asr)
+A64_THREAD(op_and64_ror)
+A64_THREAD(op_and32_ror)
+A64_THREAD(op_orr64_ror)
+A64_THREAD(op_orr32_ror)
+A64_THREAD(op_eor64_ror)
+A64_THREAD(op_eor32_ror)
+A64_THREAD(op_ands64_ror)
+A64_THREAD(op_ands32_ror)
+A64_THREAD(op_and64_0)
+A64_THREAD(op_and32_0)
+A64_THREAD(op_orr64_0)
+A64_THREAD(op_orr32_0)
+A64_THREAD(op_eor64_0)
+A64_THREAD(op_eor32_0)
+A64_THREAD(op_ands64_0)
+A64_THREAD(op_ands32_0)
+A64_THREAD(op_add64_lsl)
+A64_THREAD(op_add32_lsl)
+A64_THREAD(op_adds64_lsl)
+A64_THREAD(op_adds32_lsl)
+A64_THREAD(op_subs64_lsl)
+A64_THREAD(op_subs32_lsl)
+A64_THREAD(op_add64_lsr)
+A64_THREAD(op_add32_lsr)
+A64_THREAD(op_adds64_lsr)
+A64_THREAD(op_adds32_lsr)
+A64_THREAD(op_subs64_lsr)
+A64_THREAD(op_subs32_lsr)
+A64_THREAD(op_add64_asr)
+A64_THREAD(op_add32_asr)
+A64_THREAD(op_adds64_asr)
+A64_THREAD(op_adds32_asr)
+A64_THREAD(op_subs64_asr)
+A64_THREAD(op_subs32_asr)
+A64_THREAD(op_adds64_0)
+A64_THREAD(op_adds32_0)
+A64_THREAD(op_subs64_0)
+A64_THREAD(op_subs32_0)
+A64_THREAD(op_addr64)
+A64_THREAD(op_addr32)
+A64_THREAD(op_subr64)
+A64_THREAD(op_subr32)
+A64_THREAD(op_add_ext64)
+A64_THREAD(op_add_ext32)
+A64_THREAD(op_adds_ext64)
+A64_THREAD(op_adds_ext32)
+A64_THREAD(op_adc64)
+A64_THREAD(op_adc32)
+A64_THREAD(op_adcs64)
+A64_THREAD(op_adcs32)
+
+const struct a64_threaded a64_dp_threaded[] = {
+    A64_THREADED(op_movk),
+    A64_THREADED(op_add_imm64),
+    A64_THREADED(op_add_imm32),
+    A64_THREADED(op_adds_imm64),
+    A64_THREADED(op_adds_imm32),
+    A64_THREADED(op_subs_imm64),
+    A64_THREADED(op_subs_imm32),
+    A64_THREADED(op_and_imm),
+    A64_THREADED(op_orr_imm64),
+    A64_THREADED(op_orr_imm32),
+    A64_THREADED(op_eor_imm64),
+    A64_THREADED(op_eor_imm32),
+    A64_THREADED(op_ands_imm64),
+    A64_THREADED(op_ands_imm32),
+    A64_THREADED(op_and64_lsl),
+    A64_THREADED(op_and32_lsl),
+    A64_THREADED(op_orr64_lsl),
+    A64_THREADED(op_orr32_lsl),
+    A64_THREADED(op_eor64_lsl),
+    A64_THREADED(op_eor32_lsl),
+    A64_THREADED(op_ands64_lsl),
+    A64_THREADED(op_ands32_lsl),
+    A64_THREADED(op_and64_lsr),
+    A64_THREADED(op_and32_lsr),
+    A64_THREADED(op_orr64_lsr),
+    A64_THREADED(op_orr32_lsr),
+    A64_THREADED(op_eor64_lsr),
+    A64_THREADED(op_eor32_lsr),
+    A64_THREADED(op_ands64_lsr),
+    A64_THREADED(op_ands32_lsr),
+    A64_THREADED(op_and64_asr),
+    A64_THREADED(op_and32_asr),
+    A64_THREADED(op_orr64_asr),
+    A64_THREADED(op_orr32_asr),
+    A64_THREADED(op_eor64_asr),
+    A64_THREADED(op_eor32_asr),
+    A64_THREADED(op_ands64_asr),
+    A64_THREADED(op_ands32_asr),
+    A64_THREADED(op_and64_ror),
+    A64_THREADED(op_and32_ror),
+    A64_THREADED(op_orr64_ror),
+    A64_THREADED(op_orr32_ror),
+    A64_THREADED(op_eor64_ror),
+    A64_THREADED(op_eor32_ror),
+    A64_THREADED(op_ands64_ror),
+    A64_THREADED(op_ands32_ror),
+    A64_THREADED(op_and64_0),
+    A64_THREADED(op_and32_0),
+    A64_THREADED(op_orr64_0),
+    A64_THREADED(op_orr32_0),
+    A64_THREADED(op_eor64_0),
+    A64_THREADED(op_eor32_0),
+    A64_THREADED(op_ands64_0),
+    A64_THREADED(op_ands32_0),
+    A64_THREADED(op_add64_lsl),
+    A64_THREADED(op_add32_lsl),
+    A64_THREADED(op_adds64_lsl),
+    A64_THREADED(op_adds32_lsl),
+    A64_THREADED(op_subs64_lsl),
+    A64_THREADED(op_subs32_lsl),
+    A64_THREADED(op_add64_lsr),
+    A64_THREADED(op_add32_lsr),
+    A64_THREADED(op_adds64_lsr),
+    A64_THREADED(op_adds32_lsr),
+    A64_THREADED(op_subs64_lsr),
+    A64_THREADED(op_subs32_lsr),
+    A64_THREADED(op_add64_asr),
+    A64_THREADED(op_add32_asr),
+    A64_THREADED(op_adds64_asr),
+    A64_THREADED(op_adds32_asr),
+    A64_THREADED(op_subs64_asr),
+    A64_THREADED(op_subs32_asr),
+    A64_THREADED(op_adds64_0),
+    A64_THREADED(op_adds32_0),
+    A64_THREADED(op_subs64_0),
+    A64_THREADED(op_subs32_0),
+    A64_THREADED(op_addr64),
+    A64_THREADED(op_addr32),
+    A64_THREADED(op_subr64),
+    A64_THREADED(op_subr32),
+    A64_THREADED(op_add_ext64),
+    A64_THREADED(op_add_ext32),
+    A64_THREADED(op_adds_ext64),
+    A64_THREADED(op_adds_ext32),
+    A64_THREADED(op_adc64),
+    A64_THREADED(op_adc32),
+    A64_THREADED(op_adcs64),
+    A64_THREADED(op_adcs32),
+    {NULL, NULL},
+};
 
 /* ---- lazy NZCV (a64_cpu.h) ------------------------------------------------ */
 

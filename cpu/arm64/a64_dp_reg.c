@@ -262,3 +262,50 @@ bool a64_dec_dp_2src(struct a64_insn *in, uint32_t w, uint64_t pc)
     }
     return false;
 }
+
+/* ---- threaded twins (a64_cpu.h, "Threaded dispatch") ---------------- */
+
+A64_THREAD(op_csel64)
+A64_THREAD(op_csel32)
+A64_THREAD(op_ccmp64)
+A64_THREAD(op_ccmp32)
+A64_THREAD(op_madd64)
+A64_THREAD(op_msub64)
+A64_THREAD(op_madd32)
+A64_THREAD(op_msub32)
+A64_THREAD(op_smaddl)
+A64_THREAD(op_smsubl)
+A64_THREAD(op_umaddl)
+A64_THREAD(op_umsubl)
+A64_THREAD(op_smulh)
+A64_THREAD(op_umulh)
+A64_THREAD(op_udiv64)
+A64_THREAD(op_udiv32)
+A64_THREAD(op_sdiv64)
+A64_THREAD(op_sdiv32)
+A64_THREAD(op_crc32)
+A64_THREAD(op_crc32c)
+
+const struct a64_threaded a64_dp_reg_threaded[] = {
+    A64_THREADED(op_csel64),
+    A64_THREADED(op_csel32),
+    A64_THREADED(op_ccmp64),
+    A64_THREADED(op_ccmp32),
+    A64_THREADED(op_madd64),
+    A64_THREADED(op_msub64),
+    A64_THREADED(op_madd32),
+    A64_THREADED(op_msub32),
+    A64_THREADED(op_smaddl),
+    A64_THREADED(op_smsubl),
+    A64_THREADED(op_umaddl),
+    A64_THREADED(op_umsubl),
+    A64_THREADED(op_smulh),
+    A64_THREADED(op_umulh),
+    A64_THREADED(op_udiv64),
+    A64_THREADED(op_udiv32),
+    A64_THREADED(op_sdiv64),
+    A64_THREADED(op_sdiv32),
+    A64_THREADED(op_crc32),
+    A64_THREADED(op_crc32c),
+    {NULL, NULL},
+};

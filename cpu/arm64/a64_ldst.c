@@ -214,6 +214,12 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
         if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
             return a64_sp_fault(c, i);                                                    \
         return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
+    }                                                                                     \
+    static int op_##name##_rx(struct a64_cpu *c, const struct a64_insn *i)                \
+    {                                                                                     \
+        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
+            return a64_sp_fault(c, i);                                                    \
+        return name##_at(c, i, c->x[i->n] + (c->x[i->m] << i->p2), 0);                   \
     }
 
 LOAD_FNS(ldrb, uint8_t, int8_t, EXT_ZERO, A64_EXT_ZERO)
@@ -260,6 +266,12 @@ LOAD_FNS(ldrsh_w, uint16_t, int16_t, EXT_S32, A64_EXT_S32)
         if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
             return a64_sp_fault(c, i);                                                    \
         return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
+    }                                                                                     \
+    static int op_##name##_rx(struct a64_cpu *c, const struct a64_insn *i)                \
+    {                                                                                     \
+        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
+            return a64_sp_fault(c, i);                                                    \
+        return name##_at(c, i, c->x[i->n] + (c->x[i->m] << i->p2), 0);                   \
     }
 
 STORE_FNS(strb, uint8_t)
@@ -271,28 +283,29 @@ enum { LS_UNALLOCATED, LS_LOAD, LS_STORE, LS_PREFETCH };
 
 struct ldst_op {
     a64_handler imm, reg, sp; /* sp: the immediate forms with SP as the base */
+    a64_handler regx;         /* register offset, a 64-bit index (LSL, SXTX) */
     uint8_t kind;
 };
 
 /* By size (bits 31:30) and opc (bits 23:22), as the Arm ARM's "Load/store
  * register" encoding tables. */
 static const struct ldst_op ldst_ops[4][4] = {
-    {{op_strb, op_strb_r, op_strb_sp, LS_STORE},
-     {op_ldrb, op_ldrb_r, op_ldrb_sp, LS_LOAD},
-     {op_ldrsb_x, op_ldrsb_x_r, op_ldrsb_x_sp, LS_LOAD},
-     {op_ldrsb_w, op_ldrsb_w_r, op_ldrsb_w_sp, LS_LOAD}},
-    {{op_strh, op_strh_r, op_strh_sp, LS_STORE},
-     {op_ldrh, op_ldrh_r, op_ldrh_sp, LS_LOAD},
-     {op_ldrsh_x, op_ldrsh_x_r, op_ldrsh_x_sp, LS_LOAD},
-     {op_ldrsh_w, op_ldrsh_w_r, op_ldrsh_w_sp, LS_LOAD}},
-    {{op_strw, op_strw_r, op_strw_sp, LS_STORE},
-     {op_ldrw, op_ldrw_r, op_ldrw_sp, LS_LOAD},
-     {op_ldrsw, op_ldrsw_r, op_ldrsw_sp, LS_LOAD},
-     {NULL, NULL, NULL, LS_UNALLOCATED}},
-    {{op_strx, op_strx_r, op_strx_sp, LS_STORE},
-     {op_ldrx, op_ldrx_r, op_ldrx_sp, LS_LOAD},
-     {a64_op_nop, a64_op_nop, a64_op_nop, LS_PREFETCH}, /* PRFM: a hint, no access */
-     {NULL, NULL, NULL, LS_UNALLOCATED}},
+    {{op_strb, op_strb_r, op_strb_sp, op_strb_rx, LS_STORE},
+     {op_ldrb, op_ldrb_r, op_ldrb_sp, op_ldrb_rx, LS_LOAD},
+     {op_ldrsb_x, op_ldrsb_x_r, op_ldrsb_x_sp, op_ldrsb_x_rx, LS_LOAD},
+     {op_ldrsb_w, op_ldrsb_w_r, op_ldrsb_w_sp, op_ldrsb_w_rx, LS_LOAD}},
+    {{op_strh, op_strh_r, op_strh_sp, op_strh_rx, LS_STORE},
+     {op_ldrh, op_ldrh_r, op_ldrh_sp, op_ldrh_rx, LS_LOAD},
+     {op_ldrsh_x, op_ldrsh_x_r, op_ldrsh_x_sp, op_ldrsh_x_rx, LS_LOAD},
+     {op_ldrsh_w, op_ldrsh_w_r, op_ldrsh_w_sp, op_ldrsh_w_rx, LS_LOAD}},
+    {{op_strw, op_strw_r, op_strw_sp, op_strw_rx, LS_STORE},
+     {op_ldrw, op_ldrw_r, op_ldrw_sp, op_ldrw_rx, LS_LOAD},
+     {op_ldrsw, op_ldrsw_r, op_ldrsw_sp, op_ldrsw_rx, LS_LOAD},
+     {NULL, NULL, NULL, NULL, LS_UNALLOCATED}},
+    {{op_strx, op_strx_r, op_strx_sp, op_strx_rx, LS_STORE},
+     {op_ldrx, op_ldrx_r, op_ldrx_sp, op_ldrx_rx, LS_LOAD},
+     {a64_op_nop, a64_op_nop, a64_op_nop, a64_op_nop, LS_PREFETCH}, /* PRFM: a hint, no access */
+     {NULL, NULL, NULL, NULL, LS_UNALLOCATED}},
 };
 
 /* Common operand set-up; false if unallocated. */
@@ -356,7 +369,7 @@ bool a64_dec_ldst_reg(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->p0 = (option & 1) ? 0 : 32;
     in->p1 = (option >> 2) & 1;
     in->p2 = (uint8_t)(((w >> 12) & 1) ? a64_bits(w, 31, 30) : 0);
-    in->fn = op->reg;
+    in->fn = (option & 1) ? op->regx : op->reg; /* 64-bit index: no extension */
     return true;
 }
 
@@ -605,3 +618,124 @@ bool a64_dec_ldst_pair(struct a64_insn *in, uint32_t w, uint64_t pc)
     in->fn = load ? lds[opc] : sts[opc];
     return in->fn != NULL;
 }
+
+/* ---- threaded twins (a64_cpu.h, "Threaded dispatch") ---------------- */
+
+A64_THREAD(op_ldrb)
+A64_THREAD(op_ldrb_sp)
+A64_THREAD(op_ldrb_r)
+A64_THREAD(op_ldrb_rx)
+A64_THREAD(op_ldrh)
+A64_THREAD(op_ldrh_sp)
+A64_THREAD(op_ldrh_r)
+A64_THREAD(op_ldrh_rx)
+A64_THREAD(op_ldrw)
+A64_THREAD(op_ldrw_sp)
+A64_THREAD(op_ldrw_r)
+A64_THREAD(op_ldrw_rx)
+A64_THREAD(op_ldrx)
+A64_THREAD(op_ldrx_sp)
+A64_THREAD(op_ldrx_r)
+A64_THREAD(op_ldrx_rx)
+A64_THREAD(op_ldrsb_x)
+A64_THREAD(op_ldrsb_x_sp)
+A64_THREAD(op_ldrsb_x_r)
+A64_THREAD(op_ldrsb_x_rx)
+A64_THREAD(op_ldrsh_x)
+A64_THREAD(op_ldrsh_x_sp)
+A64_THREAD(op_ldrsh_x_r)
+A64_THREAD(op_ldrsh_x_rx)
+A64_THREAD(op_ldrsw)
+A64_THREAD(op_ldrsw_sp)
+A64_THREAD(op_ldrsw_r)
+A64_THREAD(op_ldrsw_rx)
+A64_THREAD(op_ldrsb_w)
+A64_THREAD(op_ldrsb_w_sp)
+A64_THREAD(op_ldrsb_w_r)
+A64_THREAD(op_ldrsb_w_rx)
+A64_THREAD(op_ldrsh_w)
+A64_THREAD(op_ldrsh_w_sp)
+A64_THREAD(op_ldrsh_w_r)
+A64_THREAD(op_ldrsh_w_rx)
+A64_THREAD(op_strb)
+A64_THREAD(op_strb_sp)
+A64_THREAD(op_strb_r)
+A64_THREAD(op_strb_rx)
+A64_THREAD(op_strh)
+A64_THREAD(op_strh_sp)
+A64_THREAD(op_strh_r)
+A64_THREAD(op_strh_rx)
+A64_THREAD(op_strw)
+A64_THREAD(op_strw_sp)
+A64_THREAD(op_strw_r)
+A64_THREAD(op_strw_rx)
+A64_THREAD(op_strx)
+A64_THREAD(op_strx_sp)
+A64_THREAD(op_strx_r)
+A64_THREAD(op_strx_rx)
+A64_THREAD(op_ldp_w)
+A64_THREAD(op_ldp_x)
+A64_THREAD(op_ldp_sw)
+A64_THREAD(op_stp_w)
+A64_THREAD(op_stp_x)
+
+const struct a64_threaded a64_ldst_threaded[] = {
+    A64_THREADED(op_ldrb),
+    A64_THREADED(op_ldrb_sp),
+    A64_THREADED(op_ldrb_r),
+    A64_THREADED(op_ldrb_rx),
+    A64_THREADED(op_ldrh),
+    A64_THREADED(op_ldrh_sp),
+    A64_THREADED(op_ldrh_r),
+    A64_THREADED(op_ldrh_rx),
+    A64_THREADED(op_ldrw),
+    A64_THREADED(op_ldrw_sp),
+    A64_THREADED(op_ldrw_r),
+    A64_THREADED(op_ldrw_rx),
+    A64_THREADED(op_ldrx),
+    A64_THREADED(op_ldrx_sp),
+    A64_THREADED(op_ldrx_r),
+    A64_THREADED(op_ldrx_rx),
+    A64_THREADED(op_ldrsb_x),
+    A64_THREADED(op_ldrsb_x_sp),
+    A64_THREADED(op_ldrsb_x_r),
+    A64_THREADED(op_ldrsb_x_rx),
+    A64_THREADED(op_ldrsh_x),
+    A64_THREADED(op_ldrsh_x_sp),
+    A64_THREADED(op_ldrsh_x_r),
+    A64_THREADED(op_ldrsh_x_rx),
+    A64_THREADED(op_ldrsw),
+    A64_THREADED(op_ldrsw_sp),
+    A64_THREADED(op_ldrsw_r),
+    A64_THREADED(op_ldrsw_rx),
+    A64_THREADED(op_ldrsb_w),
+    A64_THREADED(op_ldrsb_w_sp),
+    A64_THREADED(op_ldrsb_w_r),
+    A64_THREADED(op_ldrsb_w_rx),
+    A64_THREADED(op_ldrsh_w),
+    A64_THREADED(op_ldrsh_w_sp),
+    A64_THREADED(op_ldrsh_w_r),
+    A64_THREADED(op_ldrsh_w_rx),
+    A64_THREADED(op_strb),
+    A64_THREADED(op_strb_sp),
+    A64_THREADED(op_strb_r),
+    A64_THREADED(op_strb_rx),
+    A64_THREADED(op_strh),
+    A64_THREADED(op_strh_sp),
+    A64_THREADED(op_strh_r),
+    A64_THREADED(op_strh_rx),
+    A64_THREADED(op_strw),
+    A64_THREADED(op_strw_sp),
+    A64_THREADED(op_strw_r),
+    A64_THREADED(op_strw_rx),
+    A64_THREADED(op_strx),
+    A64_THREADED(op_strx_sp),
+    A64_THREADED(op_strx_r),
+    A64_THREADED(op_strx_rx),
+    A64_THREADED(op_ldp_w),
+    A64_THREADED(op_ldp_x),
+    A64_THREADED(op_ldp_sw),
+    A64_THREADED(op_stp_w),
+    A64_THREADED(op_stp_x),
+    {NULL, NULL},
+};
