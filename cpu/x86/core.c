@@ -93,11 +93,26 @@ static void exit_simple(struct x86_cpu *cpu, enum squib_exit_kind kind)
     cpu->exit->pc = cpu->rip;
 }
 
+/* ---- threaded dispatch (x86.h, X86_TSTEP_BODY) --------------------------- */
+
+int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    X86_TSTEP_BODY(cpu, i, i->fn(cpu, i));
+}
+
+/* The terminator after a block's last instruction: stop there. */
+static int block_end(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->stop = i;
+    return X86_NEXT;
+}
+
 /* Decodes a block at linear address `pc`.  NULL with cpu->exit filled when
  * the code cannot be fetched. */
 static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
 {
-    size_t cap = sizeof(struct x86_block) + X86_BLOCK_MAX * (sizeof(struct x86_insn) + 15);
+    size_t cap = sizeof(struct x86_block) + (X86_BLOCK_MAX + 1) * sizeof(struct x86_insn) +
+                 X86_BLOCK_MAX * 15;
     struct x86_block *b = dcache_alloc(&cpu->dcache, cap);
     if (!b) {
         dcache_flush_now(&cpu->dcache);
@@ -173,9 +188,10 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
             break;
     }
     b->nbytes = (uint16_t)nbytes;
-    memcpy(&b->insn[b->n], bytes, nbytes);
+    b->insn[b->n] = (struct x86_insn){.fn = block_end, .tfn = block_end};
+    memcpy(&b->insn[b->n + 1], bytes, nbytes);
     dcache_shrink_last(&cpu->dcache, b,
-                       sizeof *b + b->n * sizeof(struct x86_insn) + nbytes);
+                       sizeof *b + (b->n + 1) * sizeof(struct x86_insn) + nbytes);
     dcache_insert(&cpu->dcache, &b->h);
     return b;
 }
@@ -183,7 +199,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
 /* True if guest memory still holds the bytes the block was decoded from. */
 static bool block_unchanged(struct x86_cpu *cpu, const struct x86_block *b)
 {
-    const uint8_t *want = (const uint8_t *)&b->insn[b->n];
+    const uint8_t *want = (const uint8_t *)&b->insn[b->n + 1]; /* after the terminator */
     uint64_t a = b->h.pc;
     for (unsigned done = 0; done < b->nbytes;) {
         unsigned in_page = MMU_PAGE_SIZE - (unsigned)(a & (MMU_PAGE_SIZE - 1));
@@ -422,27 +438,32 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
         bool rf = cpu->rflags & F_RF;
         bool one = slow || rf || cpu->rcache_count;
         uint64_t flushes = cpu->dcache.flushes; /* b stays valid while this holds */
-        const struct x86_insn *i = b->insn, *end = b->insn + (one ? 1 : b->n);
+        const struct x86_insn *i = b->insn;
         for (;;) {
-            /* IP wraps at the code segment's size (mode may change mid-run). */
-            cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
-            int r = i->fn(cpu, i);
-            if (r == X86_NEXT) {
-                cpu->rip = cpu->next_rip;
-                if (++i == end ||
-                    atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
+            int r;
+            if (one) {
+                /* IP wraps at the code segment's size (mode may change mid-run). */
+                cpu->next_rip = (cpu->rip + i->len) & x86_ip_mask(cpu);
+                r = i->fn(cpu, i);
+            } else {
+                /* The block, threaded: each instruction goes on to the next
+                 * itself, as the X86_NEXT case below would. */
+                r = i->tfn(cpu, i);
+                i = cpu->stop;
+                if (r == X86_NEXT) { /* at the end, or stopped by the attention word */
                     cpu->insns += (uint64_t)(i - b->insn);
-                    if (one) {
-                        x86_commit(cpu);
-                        if (rf)
-                            cpu->rflags &= ~(uint64_t)F_RF;
-                    } else {
-                        prev = b;
-                        prev_flushes = flushes;
-                    }
+                    prev = b;
+                    prev_flushes = flushes;
                     break;
                 }
-                continue;
+            }
+            if (r == X86_NEXT) { /* the one instruction */
+                cpu->rip = cpu->next_rip;
+                cpu->insns++;
+                x86_commit(cpu);
+                if (rf)
+                    cpu->rflags &= ~(uint64_t)F_RF;
+                break;
             }
             cpu->insns += (uint64_t)(i - b->insn);
             if (r == X86_BRANCH) {
@@ -465,7 +486,6 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                     if (n && n->checked_gen == cpu->run_gen) {
                         b = n;
                         i = b->insn;
-                        end = b->insn + b->n;
                         continue;
                     }
                 }

@@ -642,13 +642,184 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     return false;
 }
 
+/* ---- threaded twins (x86.h, X86_TSTEP_BODY) ------------------------------ */
+
+#define TWIN(h)                                                                           \
+    static int h##_t(struct x86_cpu *cpu, const struct x86_insn *i)                       \
+    {                                                                                     \
+        X86_TSTEP_BODY(cpu, i, h(cpu, i));                                                \
+    }
+TWIN(push64)
+TWIN(pop64)
+TWIN(call64)
+TWIN(ret64)
+TWIN(cmov_rr)
+TWIN(setcc_r)
+TWIN(alu_load)
+TWIN(alu_store)
+TWIN(mov_rr8)
+TWIN(mov_rr4)
+TWIN(mov_ri)
+TWIN(movzx8_rr)
+TWIN(movzx16_rr)
+TWIN(lea)
+TWIN(incdec)
+TWIN(jmp_ind64)
+TWIN(shift_r)
+TWIN(imul_r)
+TWIN(incdec_mem)
+TWIN(jmp64)
+TWIN(sync_then_call)
+TWIN(add_rr4)
+TWIN(add_rr8)
+TWIN(add_ri4)
+TWIN(add_ri8)
+TWIN(or_rr4)
+TWIN(or_rr8)
+TWIN(or_ri4)
+TWIN(or_ri8)
+TWIN(and_rr4)
+TWIN(and_rr8)
+TWIN(and_ri4)
+TWIN(and_ri8)
+TWIN(sub_rr4)
+TWIN(sub_rr8)
+TWIN(sub_ri4)
+TWIN(sub_ri8)
+TWIN(xor_rr4)
+TWIN(xor_rr8)
+TWIN(xor_ri4)
+TWIN(xor_ri8)
+TWIN(cmp_rr4)
+TWIN(cmp_rr8)
+TWIN(cmp_ri4)
+TWIN(cmp_ri8)
+TWIN(test_rr4)
+TWIN(test_rr8)
+TWIN(test_ri4)
+TWIN(test_ri8)
+TWIN(mov_load1)
+TWIN(mov_store1)
+TWIN(mov_load2)
+TWIN(mov_store2)
+TWIN(mov_load4)
+TWIN(mov_store4)
+TWIN(mov_load8)
+TWIN(mov_store8)
+TWIN(movsx_load1)
+TWIN(movsx_load2)
+TWIN(movsx_load4)
+TWIN(jcc64_0)
+TWIN(jcc64_1)
+TWIN(jcc64_2)
+TWIN(jcc64_3)
+TWIN(jcc64_4)
+TWIN(jcc64_5)
+TWIN(jcc64_6)
+TWIN(jcc64_7)
+TWIN(jcc64_8)
+TWIN(jcc64_9)
+TWIN(jcc64_10)
+TWIN(jcc64_11)
+TWIN(jcc64_12)
+TWIN(jcc64_13)
+TWIN(jcc64_14)
+TWIN(jcc64_15)
+
+static const struct {
+    x86_handler fn, twin;
+} twins[] = {
+#define PAIR(h) {h, h##_t}
+    PAIR(push64),
+    PAIR(pop64),
+    PAIR(call64),
+    PAIR(ret64),
+    PAIR(cmov_rr),
+    PAIR(setcc_r),
+    PAIR(alu_load),
+    PAIR(alu_store),
+    PAIR(mov_rr8),
+    PAIR(mov_rr4),
+    PAIR(mov_ri),
+    PAIR(movzx8_rr),
+    PAIR(movzx16_rr),
+    PAIR(lea),
+    PAIR(incdec),
+    PAIR(jmp_ind64),
+    PAIR(shift_r),
+    PAIR(imul_r),
+    PAIR(incdec_mem),
+    PAIR(jmp64),
+    PAIR(sync_then_call),
+    PAIR(add_rr4),
+    PAIR(add_rr8),
+    PAIR(add_ri4),
+    PAIR(add_ri8),
+    PAIR(or_rr4),
+    PAIR(or_rr8),
+    PAIR(or_ri4),
+    PAIR(or_ri8),
+    PAIR(and_rr4),
+    PAIR(and_rr8),
+    PAIR(and_ri4),
+    PAIR(and_ri8),
+    PAIR(sub_rr4),
+    PAIR(sub_rr8),
+    PAIR(sub_ri4),
+    PAIR(sub_ri8),
+    PAIR(xor_rr4),
+    PAIR(xor_rr8),
+    PAIR(xor_ri4),
+    PAIR(xor_ri8),
+    PAIR(cmp_rr4),
+    PAIR(cmp_rr8),
+    PAIR(cmp_ri4),
+    PAIR(cmp_ri8),
+    PAIR(test_rr4),
+    PAIR(test_rr8),
+    PAIR(test_ri4),
+    PAIR(test_ri8),
+    PAIR(mov_load1),
+    PAIR(mov_store1),
+    PAIR(mov_load2),
+    PAIR(mov_store2),
+    PAIR(mov_load4),
+    PAIR(mov_store4),
+    PAIR(mov_load8),
+    PAIR(mov_store8),
+    PAIR(movsx_load1),
+    PAIR(movsx_load2),
+    PAIR(movsx_load4),
+    PAIR(jcc64_0),
+    PAIR(jcc64_1),
+    PAIR(jcc64_2),
+    PAIR(jcc64_3),
+    PAIR(jcc64_4),
+    PAIR(jcc64_5),
+    PAIR(jcc64_6),
+    PAIR(jcc64_7),
+    PAIR(jcc64_8),
+    PAIR(jcc64_9),
+    PAIR(jcc64_10),
+    PAIR(jcc64_11),
+    PAIR(jcc64_12),
+    PAIR(jcc64_13),
+    PAIR(jcc64_14),
+    PAIR(jcc64_15),
+#undef PAIR
+};
+
 void x86_specialise(struct x86_insn *i, enum x86_mode mode)
 {
-    if (!i->rep && pick(i, mode))
-        return;
-    if (!flag_neutral(i, mode)) {
+    if (!(!i->rep && pick(i, mode)) && !flag_neutral(i, mode)) {
         /* Everything else sees exact flags. */
         i->gfn = i->fn;
         i->fn = sync_then_call;
     }
+    i->tfn = x86_op_tstep;
+    for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
+        if (twins[k].fn == i->fn) {
+            i->tfn = twins[k].twin;
+            break;
+        }
 }

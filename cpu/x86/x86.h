@@ -78,6 +78,12 @@ struct x86_insn {
     uint8_t eb, ex;
     uint64_t ripm;
     x86_handler gfn; /* behind a flag-syncing fn: the generic handler */
+    /* Threaded dispatch (core.c): fn plus going on to the next instruction
+     * itself (rip, the attention check, a tail call to i[1].tfn), so that
+     * a block runs with one call.  fn's threaded twin for the specialised
+     * handlers (fast.c), x86_op_tstep for the rest; a block ends with a
+     * terminator whose tfn stops. */
+    x86_handler tfn;
     int64_t disp;
     uint64_t imm, imm2;
 };
@@ -126,6 +132,7 @@ struct x86_cpu {
     unsigned rcache_count, rcache_pos;
     bool write_exit; /* a write exit is filled; the instruction completes */
     uint64_t next_rip;
+    const struct x86_insn *stop; /* where a threaded run stopped (X86_TSTEP_BODY) */
 
     /* The last translation fault (paging.c): linear address, #PF error
      * code, and whether the walk itself ran into non-RAM. */
@@ -249,6 +256,27 @@ int x86_decode(const uint8_t *bytes, unsigned avail, enum x86_mode mode, struct 
  * (with lazy flags) where there is one; else puts a flag-materialising
  * trampoline in front of the generic handler unless it ignores the flags. */
 void x86_specialise(struct x86_insn *i, enum x86_mode mode);
+/* Threaded dispatch: runs i->fn as the block loop does, then, on X86_NEXT,
+ * the next instruction's tfn (unless the attention word is set).  Returns
+ * the first result other than X86_NEXT, or X86_NEXT when it stopped after a
+ * completed instruction; cpu->stop is then the instruction to run next, else
+ * the one that returned. */
+#define X86_TSTEP_BODY(cpu, i, CALL)                                                     \
+    do {                                                                                 \
+        (cpu)->next_rip = ((cpu)->rip + (i)->len) & x86_ip_mask(cpu);                    \
+        int r_ = CALL;                                                                   \
+        if (__builtin_expect(r_ == X86_NEXT, 1)) {                                       \
+            (cpu)->rip = (cpu)->next_rip;                                                \
+            if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
+                                                       memory_order_relaxed), 1))        \
+                return (i)[1].tfn(cpu, (i) + 1);                                         \
+            (cpu)->stop = (i) + 1;                                                       \
+            return X86_NEXT;                                                             \
+        }                                                                                \
+        (cpu)->stop = (i);                                                               \
+        return r_;                                                                       \
+    } while (0)
+int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i);
 
 /* table.c */
 struct x86_op_entry {
