@@ -82,6 +82,22 @@ Test(a64_timer, frequency_and_counter)
     }
 }
 
+/* CNTPCTSS_EL0 and CNTVCTSS_EL0 are FEAT_ECV's, which ID_AA64MMFR0_EL1.ECV
+ * does not advertise: UNDEFINED, at EL1 as at EL0. */
+Test(a64_timer, self_synchronized_counters_are_undefined)
+{
+    static const uint32_t code[] = {
+        0xd53be0a0, /* mrs x0, cntpctss_el0 (S3_3_C14_C0_5) */
+        0xd53be0c0, /* mrs x0, cntvctss_el0 (S3_3_C14_C0_6) */
+    };
+    load(code, N(code));
+    for (unsigned k = 0; k < N(code); k++) {
+        R.pc = CODE + 4 * k;
+        R.pstate = 0x3c5;
+        expect_undefined(CODE + 4 * k);
+    }
+}
+
 /* The VMM sets the count through KVM's ids; both views move. */
 Test(a64_timer, counter_set_through_one_reg)
 {

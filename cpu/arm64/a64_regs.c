@@ -507,6 +507,11 @@ static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
     unsigned op1 = (enc >> 11) & 7;
     if (op1 == 4 || op1 == 5 || op1 == 6 || (c->el == 0 && op1 != 3))
         return a64_undefined(c, i);
+    /* Registers of features this CPU does not advertise are UNDEFINED, as
+     * on hardware without them: CNTPCTSS_EL0 and CNTVCTSS_EL0 (S3_3_C14_C0_5
+     * and _6) belong to FEAT_ECV, and ID_AA64MMFR0_EL1.ECV is 0. */
+    if (enc == ENC(3, 3, 14, 0, 5) || enc == ENC(3, 3, 14, 0, 6))
+        return a64_undefined(c, i);
     /* The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1-7) is
      * RAZ at EL1 for reads, and UNDEFINED for writes (D17.1.3, "Reserved
      * encodings in the ID register space"): operating systems read every
