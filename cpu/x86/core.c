@@ -159,6 +159,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         }
         struct x86_insn *i = &b->insn[b->n];
         int len = x86_decode(p, avail, cpu->mode, i);
+        i->off = (uint16_t)nbytes;
         if (len == 0) { /* runs into non-RAM or an unmapped page */
             if (b->n)
                 break;
@@ -188,7 +189,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
             break;
     }
     b->nbytes = (uint16_t)nbytes;
-    b->insn[b->n] = (struct x86_insn){.fn = block_end, .tfn = block_end};
+    b->insn[b->n] = (struct x86_insn){.fn = block_end, .tfn = block_end, .off = (uint16_t)nbytes};
     memcpy(&b->insn[b->n + 1], bytes, nbytes);
     dcache_shrink_last(&cpu->dcache, b,
                        sizeof *b + (b->n + 1) * sizeof(struct x86_insn) + nbytes);
@@ -448,9 +449,11 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
             } else {
                 /* The block, threaded: each instruction goes on to the next
                  * itself, as the X86_NEXT case below would. */
+                cpu->block_rip = cpu->rip;
                 r = i->tfn(cpu, i);
                 i = cpu->stop;
                 if (r == X86_NEXT) { /* at the end, or stopped by the attention word */
+                    cpu->rip = (cpu->block_rip + i->off) & x86_ip_mask(cpu);
                     cpu->insns += (uint64_t)(i - b->insn);
                     prev = b;
                     prev_flushes = flushes;

@@ -649,55 +649,63 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     {                                                                                     \
         X86_TSTEP_BODY(cpu, i, h(cpu, i));                                                \
     }
+/* The pure ones (register operands only, no RIP-relative address): always
+ * X86_NEXT, no memory, no rip. */
+#define PURE_TWIN(h)                                                                      \
+    TWIN(h)                                                                               \
+    static int h##_p(struct x86_cpu *cpu, const struct x86_insn *i)                       \
+    {                                                                                     \
+        X86_TPURE_BODY(cpu, i, h(cpu, i));                                                \
+    }
 TWIN(push64)
 TWIN(pop64)
 TWIN(call64)
 TWIN(ret64)
-TWIN(cmov_rr)
-TWIN(setcc_r)
+PURE_TWIN(cmov_rr)
+PURE_TWIN(setcc_r)
 TWIN(alu_load)
 TWIN(alu_store)
-TWIN(mov_rr8)
-TWIN(mov_rr4)
-TWIN(mov_ri)
-TWIN(movzx8_rr)
-TWIN(movzx16_rr)
-TWIN(lea)
-TWIN(incdec)
+PURE_TWIN(mov_rr8)
+PURE_TWIN(mov_rr4)
+PURE_TWIN(mov_ri)
+PURE_TWIN(movzx8_rr)
+PURE_TWIN(movzx16_rr)
+PURE_TWIN(lea)
+PURE_TWIN(incdec)
 TWIN(jmp_ind64)
-TWIN(shift_r)
-TWIN(imul_r)
+PURE_TWIN(shift_r)
+PURE_TWIN(imul_r)
 TWIN(incdec_mem)
 TWIN(jmp64)
 TWIN(sync_then_call)
-TWIN(add_rr4)
-TWIN(add_rr8)
-TWIN(add_ri4)
-TWIN(add_ri8)
-TWIN(or_rr4)
-TWIN(or_rr8)
-TWIN(or_ri4)
-TWIN(or_ri8)
-TWIN(and_rr4)
-TWIN(and_rr8)
-TWIN(and_ri4)
-TWIN(and_ri8)
-TWIN(sub_rr4)
-TWIN(sub_rr8)
-TWIN(sub_ri4)
-TWIN(sub_ri8)
-TWIN(xor_rr4)
-TWIN(xor_rr8)
-TWIN(xor_ri4)
-TWIN(xor_ri8)
-TWIN(cmp_rr4)
-TWIN(cmp_rr8)
-TWIN(cmp_ri4)
-TWIN(cmp_ri8)
-TWIN(test_rr4)
-TWIN(test_rr8)
-TWIN(test_ri4)
-TWIN(test_ri8)
+PURE_TWIN(add_rr4)
+PURE_TWIN(add_rr8)
+PURE_TWIN(add_ri4)
+PURE_TWIN(add_ri8)
+PURE_TWIN(or_rr4)
+PURE_TWIN(or_rr8)
+PURE_TWIN(or_ri4)
+PURE_TWIN(or_ri8)
+PURE_TWIN(and_rr4)
+PURE_TWIN(and_rr8)
+PURE_TWIN(and_ri4)
+PURE_TWIN(and_ri8)
+PURE_TWIN(sub_rr4)
+PURE_TWIN(sub_rr8)
+PURE_TWIN(sub_ri4)
+PURE_TWIN(sub_ri8)
+PURE_TWIN(xor_rr4)
+PURE_TWIN(xor_rr8)
+PURE_TWIN(xor_ri4)
+PURE_TWIN(xor_ri8)
+PURE_TWIN(cmp_rr4)
+PURE_TWIN(cmp_rr8)
+PURE_TWIN(cmp_ri4)
+PURE_TWIN(cmp_ri8)
+PURE_TWIN(test_rr4)
+PURE_TWIN(test_rr8)
+PURE_TWIN(test_ri4)
+PURE_TWIN(test_ri8)
 TWIN(mov_load1)
 TWIN(mov_store1)
 TWIN(mov_load2)
@@ -727,58 +735,59 @@ TWIN(jcc64_14)
 TWIN(jcc64_15)
 
 static const struct {
-    x86_handler fn, twin;
+    x86_handler fn, twin, pure;
 } twins[] = {
-#define PAIR(h) {h, h##_t}
+#define PAIR(h) {h, h##_t, NULL}
+#define PURE(h) {h, h##_t, h##_p}
     PAIR(push64),
     PAIR(pop64),
     PAIR(call64),
     PAIR(ret64),
-    PAIR(cmov_rr),
-    PAIR(setcc_r),
+    PURE(cmov_rr),
+    PURE(setcc_r),
     PAIR(alu_load),
     PAIR(alu_store),
-    PAIR(mov_rr8),
-    PAIR(mov_rr4),
-    PAIR(mov_ri),
-    PAIR(movzx8_rr),
-    PAIR(movzx16_rr),
-    PAIR(lea),
-    PAIR(incdec),
+    PURE(mov_rr8),
+    PURE(mov_rr4),
+    PURE(mov_ri),
+    PURE(movzx8_rr),
+    PURE(movzx16_rr),
+    PURE(lea),
+    PURE(incdec),
     PAIR(jmp_ind64),
-    PAIR(shift_r),
-    PAIR(imul_r),
+    PURE(shift_r),
+    PURE(imul_r),
     PAIR(incdec_mem),
     PAIR(jmp64),
     PAIR(sync_then_call),
-    PAIR(add_rr4),
-    PAIR(add_rr8),
-    PAIR(add_ri4),
-    PAIR(add_ri8),
-    PAIR(or_rr4),
-    PAIR(or_rr8),
-    PAIR(or_ri4),
-    PAIR(or_ri8),
-    PAIR(and_rr4),
-    PAIR(and_rr8),
-    PAIR(and_ri4),
-    PAIR(and_ri8),
-    PAIR(sub_rr4),
-    PAIR(sub_rr8),
-    PAIR(sub_ri4),
-    PAIR(sub_ri8),
-    PAIR(xor_rr4),
-    PAIR(xor_rr8),
-    PAIR(xor_ri4),
-    PAIR(xor_ri8),
-    PAIR(cmp_rr4),
-    PAIR(cmp_rr8),
-    PAIR(cmp_ri4),
-    PAIR(cmp_ri8),
-    PAIR(test_rr4),
-    PAIR(test_rr8),
-    PAIR(test_ri4),
-    PAIR(test_ri8),
+    PURE(add_rr4),
+    PURE(add_rr8),
+    PURE(add_ri4),
+    PURE(add_ri8),
+    PURE(or_rr4),
+    PURE(or_rr8),
+    PURE(or_ri4),
+    PURE(or_ri8),
+    PURE(and_rr4),
+    PURE(and_rr8),
+    PURE(and_ri4),
+    PURE(and_ri8),
+    PURE(sub_rr4),
+    PURE(sub_rr8),
+    PURE(sub_ri4),
+    PURE(sub_ri8),
+    PURE(xor_rr4),
+    PURE(xor_rr8),
+    PURE(xor_ri4),
+    PURE(xor_ri8),
+    PURE(cmp_rr4),
+    PURE(cmp_rr8),
+    PURE(cmp_ri4),
+    PURE(cmp_ri8),
+    PURE(test_rr4),
+    PURE(test_rr8),
+    PURE(test_ri4),
+    PURE(test_ri8),
     PAIR(mov_load1),
     PAIR(mov_store1),
     PAIR(mov_load2),
@@ -807,6 +816,7 @@ static const struct {
     PAIR(jcc64_14),
     PAIR(jcc64_15),
 #undef PAIR
+#undef PURE
 };
 
 void x86_specialise(struct x86_insn *i, enum x86_mode mode)
@@ -819,7 +829,11 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode)
     i->tfn = x86_op_tstep;
     for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
         if (twins[k].fn == i->fn) {
-            i->tfn = twins[k].twin;
+            /* Register operands only (pick() chose them so), except imul_r
+             * with a memory source and lea of a RIP-relative address. */
+            bool pure = twins[k].pure && (i->fn != imul_r || i->mod == 3) &&
+                        (i->fn != lea || !i->rip_rel);
+            i->tfn = pure ? twins[k].pure : twins[k].twin;
             break;
         }
 }

@@ -76,13 +76,13 @@ struct x86_insn {
     /* 64-bit addressing for specialised handlers (x86_ea64): base and index
      * registers, 16 (always 0) for none; ripm all ones if RIP-relative. */
     uint8_t eb, ex;
+    uint16_t off;    /* offset of the instruction from its block's start */
     uint64_t ripm;
     x86_handler gfn; /* behind a flag-syncing fn: the generic handler */
     /* Threaded dispatch (core.c): fn plus going on to the next instruction
-     * itself (rip, the attention check, a tail call to i[1].tfn), so that
-     * a block runs with one call.  fn's threaded twin for the specialised
-     * handlers (fast.c), x86_op_tstep for the rest; a block ends with a
-     * terminator whose tfn stops. */
+     * itself (X86_TSTEP_BODY), so that a block runs with one call.  fn's
+     * threaded twin for the specialised handlers (fast.c), x86_op_tstep for
+     * the rest; a block ends with a terminator whose tfn stops. */
     x86_handler tfn;
     int64_t disp;
     uint64_t imm, imm2;
@@ -133,6 +133,7 @@ struct x86_cpu {
     bool write_exit; /* a write exit is filled; the instruction completes */
     uint64_t next_rip;
     const struct x86_insn *stop; /* where a threaded run stopped (X86_TSTEP_BODY) */
+    uint64_t block_rip;          /* rip at the start of the block run threaded */
 
     /* The last translation fault (paging.c): linear address, #PF error
      * code, and whether the walk itself ran into non-RAM. */
@@ -256,17 +257,25 @@ int x86_decode(const uint8_t *bytes, unsigned avail, enum x86_mode mode, struct 
  * (with lazy flags) where there is one; else puts a flag-materialising
  * trampoline in front of the generic handler unless it ignores the flags. */
 void x86_specialise(struct x86_insn *i, enum x86_mode mode);
-/* Threaded dispatch: runs i->fn as the block loop does, then, on X86_NEXT,
- * the next instruction's tfn (unless the attention word is set).  Returns
- * the first result other than X86_NEXT, or X86_NEXT when it stopped after a
- * completed instruction; cpu->stop is then the instruction to run next, else
- * the one that returned. */
+/* Threaded dispatch.  In a block run threaded, rip and next_rip are set
+ * from the block's start (cpu->block_rip) and the instruction's offset in
+ * it, and only for instructions that may read them (branches, RIP-relative
+ * addresses, faults, exits: every handler but the "pure" ones, see fast.c):
+ * X86_TSTEP_BODY runs i->fn so, then, on X86_NEXT, the next instruction's
+ * tfn unless the attention word is set (another thread, or a write to a
+ * code page, asks the block to stop).  It returns the first result other
+ * than X86_NEXT, with cpu->stop the instruction that returned it, or
+ * X86_NEXT when it stopped after a completed instruction, with cpu->stop the
+ * instruction to run next (the run loop then sets rip from its offset).
+ * X86_TPURE_BODY is the same for a handler that always returns X86_NEXT and
+ * touches neither memory nor rip: it goes straight on. */
 #define X86_TSTEP_BODY(cpu, i, CALL)                                                     \
     do {                                                                                 \
-        (cpu)->next_rip = ((cpu)->rip + (i)->len) & x86_ip_mask(cpu);                    \
+        uint64_t m_ = x86_ip_mask(cpu);                                                  \
+        (cpu)->rip = ((cpu)->block_rip + (i)->off) & m_;                                 \
+        (cpu)->next_rip = ((cpu)->rip + (i)->len) & m_;                                  \
         int r_ = CALL;                                                                   \
         if (__builtin_expect(r_ == X86_NEXT, 1)) {                                       \
-            (cpu)->rip = (cpu)->next_rip;                                                \
             if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
                                                        memory_order_relaxed), 1))        \
                 return (i)[1].tfn(cpu, (i) + 1);                                         \
@@ -275,6 +284,11 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode);
         }                                                                                \
         (cpu)->stop = (i);                                                               \
         return r_;                                                                       \
+    } while (0)
+#define X86_TPURE_BODY(cpu, i, CALL)                                                     \
+    do {                                                                                 \
+        (void)CALL;                                                                      \
+        return (i)[1].tfn(cpu, (i) + 1);                                                 \
     } while (0)
 int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i);
 
