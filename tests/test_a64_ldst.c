@@ -231,11 +231,12 @@ Test(a64_ldst, sys_unallocated_and_el0)
     expect_undefined(CODE);
     R.pc = CODE + 4;
     expect_undefined(CODE + 4);
-    /* AT S1E1R with the MMU off: PAR_EL1 = the flat address */
+    /* AT S1E1R with the MMU off: PAR_EL1 = the flat address, Device-nGnRnE
+     * (ATTR 0x00, SH 0b10), bit 11 RES1 (test_a64_mmu.c has the rest) */
     load_at(CODE + 0x100, (const uint32_t[]){code[2], HVC0}, 2);
     R.x[0] = DATA + 0x123;
     go_hvc();
-    cr_assert_eq(sysreg_get(SYSREG(3, 0, 7, 4, 0)), DATA);
+    cr_assert_eq(sysreg_get(SYSREG(3, 0, 7, 4, 0)), DATA | 2u << 7 | 1u << 11);
     /* From EL0: EL1-only operations are UNDEFINED (EC 0x00), those SCTLR_EL1
      * gates trap with EC 0x18 and the instruction's syndrome. */
     R.pstate = 0; /* EL0t */

@@ -339,8 +339,46 @@ Test(a64_mmu, tlbi_and_address_translation)
     load(code, N(code));
     go_hvc();
     X(3, 2);
-    X(4, 0xffULL << 56 | 0x40221000); /* Normal WB, PA */
+    X(4, 0xffULL << 56 | 0x40221000 | 1u << 11); /* Normal WB, PA, RES1 */
     X(5, 1 | 0x0f << 1 | 1u << 11); /* F, permission fault level 3 */
+}
+
+/* PAR_EL1 after a successful AT (Arm ARM "PAR_EL1"): bit 11 is RES1 in this
+ * format too; SH reads 0b10 for Device memory and for Normal Inner+Outer
+ * Non-cacheable memory whatever the descriptor's SH (the pseudocode's
+ * PAREncodeShareability), else the descriptor's; with the MMU off the
+ * result is flat with the attributes of data accesses then, Device-nGnRnE.
+ * (squib reported no bit 11 and the descriptor's SH, 0 with the MMU off.) */
+Test(a64_mmu, address_translation_attributes)
+{
+    static const uint32_t code[] = {
+        0xd5087821, /* at s1e1r, x1 */
+        0xd5387404, /* mrs x4, par_el1 */
+        0xd5087822, /* at s1e1r, x2 */
+        0xd5387405, /* mrs x5, par_el1 */
+        0xd5087823, /* at s1e1r, x3 */
+        0xd5387406, /* mrs x6, par_el1 */
+        HVC0,
+    };
+    const uint64_t res1 = 1u << 11, sh_outer = 2u << 7, sh_inner = 3u << 7;
+    load(code, N(code));
+    R.x[1] = 0x40240010;
+    R.x[2] = DEV + 0x10;
+    R.x[3] = 0x40230008;
+    go_hvc();
+    X(4, 0x40240000 | sh_outer | res1); /* MMU off: ATTR 0x00 Device-nGnRnE */
+
+    /* Normal write-back Inner Shareable; Device (descriptor SH 0b00);
+     * Normal Non-cacheable (MAIR byte 2 = 0x44) with descriptor SH 0b11. */
+    poke64(l3(0x40240000), 0x40240000 | 3ULL << 8 | D_AF | D_TABLE);
+    poke64(l3(0x40230000), 0x40230000 | 3ULL << 8 | 2ULL << 2 | D_AF | D_TABLE);
+    sysreg_set(MAIR_EL1, 0x4400ff);
+    mmu_on();
+    load(code, N(code));
+    go_hvc();
+    X(4, 0xffULL << 56 | 0x40240000 | sh_inner | res1);
+    X(5, 0x00ULL << 56 | UART | sh_outer | res1);
+    X(6, 0x44ULL << 56 | 0x40230000 | sh_outer | res1);
 }
 
 /* Code remapped under the same virtual address within one run: after TLBI
@@ -611,7 +649,7 @@ Test(a64_mmu, granule_64k)
     };
     run_at(at, N(at), 0x60010008);
     go_hvc();
-    X(4, 0xffULL << 56 | 0x40210000);
+    X(4, 0xffULL << 56 | 0x40210000 | 1u << 11);
 }
 
 /* The 16 KiB granule through TTBR1 (TG1 = 0b01). */

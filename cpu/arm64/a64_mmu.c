@@ -206,14 +206,32 @@ bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write)
     return walk(c, va, false, &w) < 0 && permitted(c, &w, el0, write, false, &wr);
 }
 
+/* PAR_EL1 (Arm ARM D17.2 "PAR_EL1"): bit 11 is RES1 in both formats
+ * (NSE, without FEAT_RME). */
+#define PAR_RES1 (1ULL << 11)
+#define SH_OUTER 2u
+
+/* PAR_EL1.SH of a successful translation (PAREncodeShareability): 0b10,
+ * Outer Shareable, for every Device memory type and for Normal memory that
+ * is Inner and Outer Non-cacheable; otherwise the descriptor's SH. */
+static uint64_t par_sh(uint8_t attr, unsigned sh)
+{
+    if ((attr >> 4) == 0 || attr == 0x44)
+        return SH_OUTER;
+    return sh;
+}
+
 /* AT S1E1R/W, S1E0R/W (C5.5): PAR_EL1 gets the physical address and
- * attributes (F = 0) or the fault status (F = 1, FST in bits 6:1; bit 11 is
- * RES1 in the fault form).  With the MMU off the address is flat. */
+ * attributes (F = 0: ATTR from MAIR_EL1, SH) or the fault status (F = 1,
+ * FST in bits 6:1).  With the MMU off the address is flat and the
+ * attributes are those of data accesses then: Device-nGnRnE (ATTR 0x00),
+ * so SH = 0b10 (D8.2.10, "The effects of disabling an address translation
+ * stage"). */
 void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write)
 {
     struct walk w;
     if (!a64_mmu_on(c)) {
-        c->sys[A64_SYS_PAR] = va & OA_MASK;
+        c->sys[A64_SYS_PAR] = (va & OA_MASK) | (uint64_t)SH_OUTER << 7 | PAR_RES1;
         return;
     }
     int fsc = walk(c, va, false, &w);
@@ -221,10 +239,10 @@ void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write)
     if (fsc < 0 && !permitted(c, &w, el0, write, false, &wr))
         fsc = A64_FSC_PERM + (int)w.level;
     if (fsc >= 0) {
-        c->sys[A64_SYS_PAR] = 1 | (uint64_t)fsc << 1 | 1u << 11;
+        c->sys[A64_SYS_PAR] = 1 | (uint64_t)fsc << 1 | PAR_RES1;
         return;
     }
-    uint64_t attr = (c->sys[A64_SYS_MAIR] >> (8 * ((w.desc >> 2) & 7))) & 0xff;
-    uint64_t sh = (w.desc >> 8) & 3;
-    c->sys[A64_SYS_PAR] = attr << 56 | (w.pa & OA_MASK) | sh << 7;
+    uint8_t attr = (uint8_t)(c->sys[A64_SYS_MAIR] >> (8 * ((w.desc >> 2) & 7)));
+    uint64_t sh = par_sh(attr, (w.desc >> 8) & 3);
+    c->sys[A64_SYS_PAR] = (uint64_t)attr << 56 | (w.pa & OA_MASK) | sh << 7 | PAR_RES1;
 }
