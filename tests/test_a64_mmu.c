@@ -139,6 +139,63 @@ Test(a64_mmu, mmio_through_a_mapping)
     X(0, 0x77);
 }
 
+/* Alignment faults (Arm ARM B2.5.2): an unaligned access to RAM through a
+ * Device mapping, and with SCTLR_EL1.A set to any memory, takes an
+ * Alignment fault (DFSC 0b100001) with FAR = the address; aligned accesses
+ * there, and unaligned ones to Normal memory with A clear, complete.
+ * (Regression: both used to complete on RAM.) */
+Test(a64_mmu, alignment_faults_device_mapped_ram_and_sctlr_a)
+{
+    const uint64_t page = 0x40300000; /* RAM, made Device below */
+    poke64(l3(page), page | D_AF | D_DEVICE | D_TABLE);
+    static const uint32_t code[] = {
+        0xf9400020, /* ldr x0, [x1] */
+        0xa94014c4, /* ldp x4, x5, [x6] */
+        HVC0,
+        0xf8401020, /* ldur x0, [x1, #1] */
+        0xb8002023, /* stur w3, [x1, #2] */
+        0xa94014c4, /* ldp x4, x5, [x6] */
+        0xa90014c4, /* stp x4, x5, [x6] */
+        0x794004c0, /* ldrh w0, [x6, #2] */
+    };
+    load(code, N(code));
+    mmu_on();
+    poke64(page, 0x1122334455667788ULL);
+    poke64(page + 8, 0x99);
+    R.x[1] = page;
+    R.x[6] = page;
+    go_hvc(); /* aligned: fine in Device memory */
+    X(0, 0x1122334455667788ULL);
+    X(5, 0x99);
+    R.x[6] = page + 4;
+    for (unsigned k = 0; k < 4; k++) {
+        R.pc = CODE + 12 + 4 * k;
+        R.pstate = 0x3c5;
+        uint64_t far = k == 0 ? page + 1 : k == 1 ? page + 2 : page + 4;
+        expect_dabort(CODE + 12 + 4 * k, 0x21, far, k == 1 || k == 3);
+    }
+    /* Normal memory with SCTLR_EL1.A clear: unaligned accesses complete. */
+    R.x[1] = 0x40301000 - 8;
+    R.x[6] = 0x40301000 - 16 + 4;
+    static const uint32_t normal[] = {0xf8401020 /* ldur x0, [x1, #1] */,
+                                      0xa94014c4 /* ldp x4, x5, [x6] */, HVC0};
+    load(normal, N(normal));
+    go_hvc();
+    /* SCTLR_EL1.A: the same accesses fault on Normal memory too. */
+    sysreg_set(SCTLR_EL1, sctlr0 | 1 | 2);
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    expect_dabort(CODE, 0x21, 0x40301000 - 8 + 1, false);
+    R.pc = CODE + 4;
+    R.pstate = 0x3c5;
+    expect_dabort(CODE + 4, 0x21, 0x40301000 - 16 + 4, false);
+    /* ...and with the MMU off. */
+    sysreg_set(SCTLR_EL1, sctlr0 | 2);
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    expect_dabort(CODE, 0x21, 0x40301000 - 8 + 1, false);
+}
+
 /* Translation faults at levels 0-3 (DFSC 0b0001LL), out-of-range VAs and
  * EPD0 (level 0). */
 Test(a64_mmu, translation_faults_at_each_level)

@@ -517,6 +517,11 @@ void a64_mmu_changed(struct a64_cpu *c);
 /* Would an access at `va` translate (MMU off: always)?  No TLB fill, no
  * exception (the watchpoint check leaves faults to the access). */
 bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write);
+/* Whether an unaligned data access to RAM at `va` takes an Alignment fault
+ * (Arm ARM B2.5.2, "Alignment of data accesses"): always with SCTLR_EL1.A
+ * set, and in a Device mapping (the stage 1 walk is redone: only asked for
+ * unaligned accesses).  A translation fault is left to the access. */
+bool a64_align_fault(struct a64_cpu *c, uint64_t va);
 /* AT S1E1R/W, S1E0R/W: writes PAR_EL1. */
 void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 static inline bool a64_mmu_on(const struct a64_cpu *c)

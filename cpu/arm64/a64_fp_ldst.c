@@ -67,7 +67,7 @@ static __attribute__((noinline)) int not_ram(struct a64_cpu *c, const struct a64
 static int fp_copy(struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, void *buf,
                    unsigned len, unsigned esize, bool write)
 {
-    if ((c->sys[A64_SYS_SCTLR] & 2) && (addr & (esize - 1))) /* SCTLR_EL1.A */
+    if ((addr & (esize - 1)) && a64_align_fault(c, addr)) /* SCTLR_EL1.A, Device */
         return a64_data_abort(c, i, addr, write, A64_FSC_ALIGN);
     if (__builtin_expect(in_one_page(addr, len), 1)) {
         void *p = mmu_ptr(c->mmu, addr, write);

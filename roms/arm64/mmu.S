@@ -332,8 +332,8 @@ _start:
         // MAIR_EL1 (D8.5 "Memory attributes"; B2.5.2 "Alignment of data
         // accesses"): an unaligned load from Normal memory works, from
         // Device memory (the PL011 mapped with AttrIndx 0) it takes an
-        // Alignment fault.  (squib only faults Device-mapped MMIO: RAM
-        // mapped as Device does not fault, cpu/arm64/a64_ldst.c.)
+        // Alignment fault.  (RAM mapped as Device faults so too: the unit
+        // test a64_mmu::alignment_faults_device_mapped_ram_and_sctlr_a.)
         LOADOK  TVA + 0x11, 0x00a5a50000111100, "4K: unaligned load from Normal memory (VAL_A >> 8)"
         LOADFAULT TVA + 0xa01a, DA_ALIGN, "4K: unaligned load from Device memory"
 
