@@ -277,3 +277,76 @@ Test(x86_stack, bound_in_range_and_out)
     set_regs(g);
     run_exception(5, GP_CODE);
 }
+
+/* POPF in protected and long mode (SDM Vol. 2, POPF "Operation"): at CPL 0
+ * every flag but VM/VIF/VIP changes (IOPL, IF, AC, ID too); at CPL 3 with
+ * IOPL 0, IOPL and IF stay as they were, silently; RF is clear after it;
+ * the 16-bit form touches bits 15:0 only.  PUSHF's image has RF
+ * and VM clear.  (Regression: POPF outside real mode was an INTERNAL_ERROR.) */
+static uint64_t popf_result(enum gp_mode m, unsigned cpl, uint64_t flags, uint64_t image,
+                            bool o16)
+{
+    /* [rsp] = image; popf (64-bit: popfq); hlt */
+    uint8_t c[16];
+    unsigned n = 0;
+    if (o16)
+        c[n++] = 0x66;
+    c[n++] = 0x9D; /* popf */
+    c[n++] = 0xF4; /* hlt */
+    gp_mode(m);
+    if (cpl) {
+        struct squib_x86_sregs s;
+        cr_assert_eq(squib_vcpu_get_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+        s.cs.dpl = s.ss.dpl = s.ds.dpl = 3;
+        s.cs.selector |= 3;
+        s.ss.selector |= 3;
+        cr_assert_eq(squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s), 0);
+    }
+    code(c, n);
+    unsigned w = m == GP_LONG64 ? 8 : 4;
+    memcpy(ram + GP_STACK - w, &image, o16 ? 2 : w);
+    struct squib_x86_regs g = {.rip = GP_CODE, .rsp = GP_STACK - w, .rflags = flags};
+    set_regs(g);
+    if (!cpl) {
+        g = run_hlt();
+        return g.rflags;
+    }
+    /* HLT at CPL 3 is #GP(0): the flags are those the exception saved. */
+    run_exception(13, GP_CODE + n - 1);
+    g = regs();
+    uint64_t saved = 0;
+    memcpy(&saved, ram + g.rsp + 3 * w, w); /* error code, rip, cs, then rflags */
+    return saved;
+}
+
+Test(x86_stack, popf_privilege_rules_outside_real_mode)
+{
+    const uint64_t all = 0x244ed5 | 0x3000; /* ID AC NT IOPL OF DF IF arith, no TF */
+    /* CPL 0, 64-bit: everything it names changes; RF (set before) is cleared */
+    uint64_t f = popf_result(GP_LONG64, 0, 2 | (1u << 16), all, false);
+    cr_assert_eq(f, all | 2, "rflags 0x%llx", (unsigned long long)f);
+    f = popf_result(GP_LONG64, 0, 2 | all, 2, false);
+    cr_assert_eq(f, 2, "rflags 0x%llx", (unsigned long long)f);
+    /* CPL 3, IOPL 0: IOPL and IF kept, the rest from the image */
+    f = popf_result(GP_LONG64, 3, 2 | 0x200, all & ~0x200ULL, false);
+    cr_assert_eq(f, (all & ~0x3000ULL) | 0x200 | 2, "rflags 0x%llx", (unsigned long long)f);
+    f = popf_result(GP_LONG64, 3, 2, all, false);
+    cr_assert_eq(f, (all & ~0x3200ULL) | 2, "rflags 0x%llx", (unsigned long long)f);
+    /* CPL 3 with IOPL 3: IF changes, IOPL does not */
+    f = popf_result(GP_PROT32, 3, 2 | 0x3000, 0x200, false);
+    cr_assert_eq(f, 0x3202, "rflags 0x%llx", (unsigned long long)f);
+    /* The 16-bit form at CPL 0: bits 15:0 only (AC and ID kept) */
+    f = popf_result(GP_PROT32, 0, 2 | (1u << 18) | (1u << 21), 0x0ed5, true);
+    cr_assert_eq(f, 0x0ed7 | (1u << 18) | (1u << 21), "rflags 0x%llx", (unsigned long long)f);
+}
+
+Test(x86_stack, pushf_image_has_rf_and_vm_clear)
+{
+    static const uint8_t c[] = {0x9C, 0x58, 0xF4}; /* pushfq; pop rax; hlt */
+    gp_mode(GP_LONG64);
+    code(c, sizeof c);
+    struct squib_x86_regs g = {.rip = GP_CODE, .rsp = GP_STACK, .rflags = 2 | 0x40 | (1u << 16)};
+    set_regs(g);
+    g = run_hlt();
+    cr_assert_eq(g.rax, 2 | 0x40, "image 0x%llx", (unsigned long long)g.rax);
+}

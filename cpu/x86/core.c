@@ -97,6 +97,7 @@ static void exit_simple(struct x86_cpu *cpu, enum squib_exit_kind kind)
 
 int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i)
 {
+    cpu->chain_budget = 0; /* see x86_chain */
     X86_TSTEP_BODY(cpu, i, i->fn(cpu, i));
 }
 
@@ -324,6 +325,33 @@ static struct x86_block *linked(const struct x86_block *b, uint64_t pc, enum x86
     return NULL;
 }
 
+/* The run loop's in-loop chaining (below, after X86_BRANCH), done by the
+ * branch instruction's twin itself, with the loop's bookkeeping for a block
+ * left by its last instruction (the instruction count).  The loop's other
+ * conditions hold by construction: the block started with the read cache
+ * empty, TF and RF clear, no execution breakpoints and the cache current,
+ * and only a generic handler could change that (x86_op_tstep and the flag
+ * trampoline's twin zero the budget), or a write to a code page, which sets
+ * the attention word.  At most chain_budget blocks in a row, so that the
+ * run loop still comes round (and the stack stays small where the compiler
+ * makes no tail calls). */
+int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    struct x86_block *b = cpu->cur_blk;
+    if (cpu->chain_budget && !atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
+        struct x86_block *n = linked(b, cpu->seg[SEG_CS].base + cpu->rip, cpu->mode);
+        if (n && n->checked_gen == cpu->run_gen) {
+            cpu->chain_budget--;
+            cpu->insns += b->n; /* i, the branch, is the block's last */
+            cpu->cur_blk = n;
+            cpu->block_rip = cpu->rip;
+            return n->insn[0].tfn(cpu, n->insn);
+        }
+    }
+    cpu->stop = i;
+    return X86_BRANCH;
+}
+
 static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
 {
     cpu->exit = e;
@@ -450,7 +478,15 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 /* The block, threaded: each instruction goes on to the next
                  * itself, as the X86_NEXT case below would. */
                 cpu->block_rip = cpu->rip;
+                cpu->cur_blk = b;
+                cpu->cur_flushes = flushes;
+                /* Chaining needs what the in-loop chaining below checks. */
+                cpu->chain_budget = !(cpu->rflags & (F_TF | F_RF)) && !(cpu->dr[7] & 0xff) &&
+                                            !cpu->dcache.flush_pending
+                                        ? 64
+                                        : 0;
                 r = i->tfn(cpu, i);
+                b = cpu->cur_blk; /* the branch twins may have gone on to others */
                 i = cpu->stop;
                 if (r == X86_NEXT) { /* at the end, or stopped by the attention word */
                     cpu->rip = (cpu->block_rip + i->off) & x86_ip_mask(cpu);

@@ -50,10 +50,6 @@ enum { DPL_SHIFT = 5 };
 static unsigned seg_dpl(const struct x86_segment *s) { return (s->attr >> DPL_SHIFT) & 3; }
 static bool seg_present(const struct x86_segment *s) { return s->attr & 0x80; }
 
-static int cur_cpl(const struct x86_cpu *cpu)
-{
-    return cpu->mode == X86_MODE_REAL ? 0 : (int)seg_dpl(&cpu->seg[SEG_SS]);
-}
 
 void x86_privilege_changed(struct x86_cpu *cpu)
 {
@@ -63,7 +59,7 @@ void x86_privilege_changed(struct x86_cpu *cpu)
         cpu->mode = X86_MODE_LONG64;
     else
         cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
-    mmu_set_user(cpu->mmu, cpu->mode != X86_MODE_REAL && cur_cpl(cpu) == 3);
+    mmu_set_user(cpu->mmu, cpu->mode != X86_MODE_REAL && (int)x86_cpl(cpu) == 3);
 }
 
 static bool has_error_code(unsigned vec)
@@ -134,7 +130,7 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
         *nerr = idt_err;
         return 13; /* task gates (type 5) are not supported: #GP like a bad type */
     }
-    int cpl = cur_cpl(cpu);
+    int cpl = (int)x86_cpl(cpu);
     if (soft && (int)gdpl < cpl) {
         *nerr = idt_err;
         return 13;

@@ -274,20 +274,30 @@ int x86_op_pushpop_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
     RET_DONE(cpu);
 }
 
-/* 9C PUSHF, 9D POPF (real mode: IOPL/VM rules land with the x86 core) */
+/* 9C PUSHF, 9D POPF (SDM Vol. 2, PUSHF and POPF "Operation").  PUSHF's image
+ * has VM and RF clear.  POPF changes IOPL only at CPL 0 and IF only when
+ * CPL <= IOPL (silently, without a fault), AC and ID only in the 32- and
+ * 64-bit forms, which also clear RF; VM, VIF and VIP are left alone
+ * (virtual-8086 mode is not modelled).  Real mode is CPL 0. */
 int x86_op_pushf_popf(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     if (i->opcode == 0x9C) {
-        if (!x86_push(cpu, i, i->opsize, (cpu->rflags & 0x3f7fd7) | 2))
+        if (!x86_push(cpu, i, i->opsize, (cpu->rflags & 0x3c7fd7) | 2))
             return X86_EXIT;
         RET_DONE(cpu);
     }
-    if (cpu->mode != X86_MODE_REAL)
-        return x86_op_unimplemented(cpu, i);
     uint64_t v;
     if (!x86_pop(cpu, i, i->opsize, &v))
         return X86_EXIT;
-    uint64_t m = (F_ARITH | F_TF | F_IF | F_DF | 0x7000) & x86_size_mask(i->opsize);
+    unsigned cpl = x86_cpl(cpu), iopl = (cpu->rflags >> 12) & 3;
+    uint64_t m = F_ARITH | F_TF | F_DF | (1u << 14) | (i->opsize >= 4 ? F_AC | (1u << 21) : 0);
+    if (cpl == 0)
+        m |= 0x3000;
+    if (cpl <= iopl)
+        m |= F_IF;
+    m &= x86_size_mask(i->opsize);
     cpu->rflags = (cpu->rflags & ~m) | (v & m) | 2;
+    if (i->opsize >= 4)
+        cpu->rflags &= ~(uint64_t)(1u << 16); /* RF */
     return X86_NEXT;
 }

@@ -6,14 +6,10 @@
 /* F4 HLT: an exit at CPL0 (privilege checks land with the x86 core issue).
  * The vCPU resumes after the HLT (SDM Vol. 2, HLT: execution resumes at the
  * next instruction after an interrupt). */
-static unsigned cur_cpl(const struct x86_cpu *cpu)
-{
-    return cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
-}
 
 int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    if (cur_cpl(cpu) != 0)
+    if (x86_cpl(cpu) != 0)
         return x86_exception(cpu, 13, 0); /* HLT is privileged (SDM Vol. 2, HLT) */
     /* A pending interrupt wakes the HLT at once: it is delivered with the
      * return address after the HLT (SDM Vol. 2, HLT). */
@@ -34,7 +30,7 @@ int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
 int x86_op_cli_sti(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     /* Protected mode: CPL <= IOPL, else #GP(0) (VME/PVI are not modelled). */
-    if (cur_cpl(cpu) > ((cpu->rflags >> 12) & 3))
+    if (x86_cpl(cpu) > ((cpu->rflags >> 12) & 3))
         return x86_exception(cpu, 13, 0);
     if (i->opcode == 0xFA) {
         cpu->rflags &= ~(uint64_t)F_IF;

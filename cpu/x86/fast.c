@@ -438,8 +438,10 @@ static int push64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
     void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
-    if (!p)
+    if (!p) {
+        x86_rip_fresh(cpu, i);
         return x86_op_pushpop_r(cpu, i);
+    }
     x86_store_host(p, 8, cpu->r[i->fd]);
     cpu->r[RSP] = sp;
     return X86_NEXT;
@@ -450,8 +452,10 @@ static int pop64(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP];
     void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
-    if (!p)
+    if (!p) {
+        x86_rip_fresh(cpu, i);
         return x86_op_pushpop_r(cpu, i);
+    }
     cpu->r[RSP] = sp + 8;
     cpu->r[i->fd] = x86_load_host(p, 8);
     return X86_NEXT;
@@ -649,6 +653,13 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     {                                                                                     \
         X86_TSTEP_BODY(cpu, i, h(cpu, i));                                                \
     }
+/* The memory ones without a RIP-relative address (x86.h, X86_TMEM_BODY). */
+#define MEM_TWIN(h)                                                                       \
+    TWIN(h)                                                                               \
+    static int h##_m(struct x86_cpu *cpu, const struct x86_insn *i)                       \
+    {                                                                                     \
+        X86_TMEM_BODY(cpu, i, h(cpu, i));                                                 \
+    }
 /* The pure ones (register operands only, no RIP-relative address): always
  * X86_NEXT, no memory, no rip. */
 #define PURE_TWIN(h)                                                                      \
@@ -657,14 +668,14 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     {                                                                                     \
         X86_TPURE_BODY(cpu, i, h(cpu, i));                                                \
     }
-TWIN(push64)
-TWIN(pop64)
+MEM_TWIN(push64)
+MEM_TWIN(pop64)
 TWIN(call64)
 TWIN(ret64)
 PURE_TWIN(cmov_rr)
 PURE_TWIN(setcc_r)
-TWIN(alu_load)
-TWIN(alu_store)
+MEM_TWIN(alu_load)
+MEM_TWIN(alu_store)
 PURE_TWIN(mov_rr8)
 PURE_TWIN(mov_rr4)
 PURE_TWIN(mov_ri)
@@ -675,9 +686,15 @@ PURE_TWIN(incdec)
 TWIN(jmp_ind64)
 PURE_TWIN(shift_r)
 PURE_TWIN(imul_r)
-TWIN(incdec_mem)
+MEM_TWIN(incdec_mem)
 TWIN(jmp64)
-TWIN(sync_then_call)
+/* The flag trampoline's twin: a generic handler, which may change what
+ * x86_chain relies on, so no chaining after it in this run of blocks. */
+static int sync_then_call_t(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->chain_budget = 0;
+    X86_TSTEP_BODY(cpu, i, sync_then_call(cpu, i));
+}
 PURE_TWIN(add_rr4)
 PURE_TWIN(add_rr8)
 PURE_TWIN(add_ri4)
@@ -706,17 +723,17 @@ PURE_TWIN(test_rr4)
 PURE_TWIN(test_rr8)
 PURE_TWIN(test_ri4)
 PURE_TWIN(test_ri8)
-TWIN(mov_load1)
-TWIN(mov_store1)
-TWIN(mov_load2)
-TWIN(mov_store2)
-TWIN(mov_load4)
-TWIN(mov_store4)
-TWIN(mov_load8)
-TWIN(mov_store8)
-TWIN(movsx_load1)
-TWIN(movsx_load2)
-TWIN(movsx_load4)
+MEM_TWIN(mov_load1)
+MEM_TWIN(mov_store1)
+MEM_TWIN(mov_load2)
+MEM_TWIN(mov_store2)
+MEM_TWIN(mov_load4)
+MEM_TWIN(mov_store4)
+MEM_TWIN(mov_load8)
+MEM_TWIN(mov_store8)
+MEM_TWIN(movsx_load1)
+MEM_TWIN(movsx_load2)
+MEM_TWIN(movsx_load4)
 TWIN(jcc64_0)
 TWIN(jcc64_1)
 TWIN(jcc64_2)
@@ -734,19 +751,125 @@ TWIN(jcc64_13)
 TWIN(jcc64_14)
 TWIN(jcc64_15)
 
+/* MOV loads and stores with a 64-bit address that is not RIP-relative: the
+ * TLB fast path alone, inline; anything else (a miss, a fault, device
+ * memory, a page crossing, a code page) goes to the full twin, which runs
+ * the handler with rip set.  A store that hits in the TLB is to a page
+ * holding no code (those have no write tag), so no attention check. */
+static inline void *fast_ptr(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size,
+                             bool write)
+{
+    uint64_t off = (uint64_t)i->disp + cpu->r[i->eb] + (cpu->r[i->ex] << i->scale);
+    return x86_mem_fast(cpu, i->seg, off, size, write);
+}
+#define FAST_MOV(SZ)                                                                      \
+    static int mov_load##SZ##_f(struct x86_cpu *cpu, const struct x86_insn *i)            \
+    {                                                                                     \
+        const void *p = fast_ptr(cpu, i, SZ, false);                                      \
+        if (__builtin_expect(!p, 0))                                                      \
+            return mov_load##SZ##_t(cpu, i);                                              \
+        cpu->r[i->fd] = x86_load_host(p, SZ);                                             \
+        return i[1].tfn(cpu, i + 1);                                                      \
+    }                                                                                     \
+    static int mov_store##SZ##_f(struct x86_cpu *cpu, const struct x86_insn *i)           \
+    {                                                                                     \
+        void *p = fast_ptr(cpu, i, SZ, true);                                             \
+        if (__builtin_expect(!p, 0))                                                      \
+            return mov_store##SZ##_t(cpu, i);                                             \
+        x86_store_host(p, SZ, i->fd == 0xff ? i->imm : cpu->r[i->fd]);                    \
+        return i[1].tfn(cpu, i + 1);                                                      \
+    }
+FAST_MOV(1)
+FAST_MOV(2)
+FAST_MOV(4)
+FAST_MOV(8)
+/* The branches of 64-bit mode, whose twins chain to the next block
+ * themselves (x86_chain): next_rip from the block's start, the stack slot
+ * through the TLB fast path, else the full twin. */
+static inline uint64_t next_rip64(const struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    return cpu->block_rip + i->off + i->len;
+}
+#define JCC_B(CC)                                                                         \
+    static int jcc64_##CC##_b(struct x86_cpu *cpu, const struct x86_insn *i)              \
+    {                                                                                     \
+        uint64_t nr = next_rip64(cpu, i);                                                 \
+        cpu->rip = cond(cpu, CC) ? nr + i->imm : nr;                                      \
+        return x86_chain(cpu, i);                                                         \
+    }
+JCC_B(0) JCC_B(1) JCC_B(2) JCC_B(3) JCC_B(4) JCC_B(5) JCC_B(6) JCC_B(7)
+JCC_B(8) JCC_B(9) JCC_B(10) JCC_B(11) JCC_B(12) JCC_B(13) JCC_B(14) JCC_B(15)
+
+static int jmp64_b(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    cpu->rip = next_rip64(cpu, i) + i->imm;
+    return x86_chain(cpu, i);
+}
+
+static int jmp_ind64_b(struct x86_cpu *cpu, const struct x86_insn *i) /* register form */
+{
+    cpu->rip = cpu->r[i->fd];
+    return x86_chain(cpu, i);
+}
+
+static int call64_b(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP] - 8;
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
+    if (__builtin_expect(!p, 0))
+        return call64_t(cpu, i);
+    uint64_t nr = next_rip64(cpu, i);
+    x86_store_host(p, 8, nr);
+    cpu->r[RSP] = sp;
+    cpu->rip = nr + i->imm;
+    return x86_chain(cpu, i);
+}
+
+static int ret64_b(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP];
+    const void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
+    if (__builtin_expect(!p, 0))
+        return ret64_t(cpu, i);
+    cpu->rip = x86_load_host(p, 8);
+    cpu->r[RSP] = sp + 8;
+    return x86_chain(cpu, i);
+}
+
 static const struct {
-    x86_handler fn, twin, pure;
+    x86_handler fn, fast;
+} branches[] = {
+    {jcc64_0, jcc64_0_b},   {jcc64_1, jcc64_1_b},   {jcc64_2, jcc64_2_b},
+    {jcc64_3, jcc64_3_b},   {jcc64_4, jcc64_4_b},   {jcc64_5, jcc64_5_b},
+    {jcc64_6, jcc64_6_b},   {jcc64_7, jcc64_7_b},   {jcc64_8, jcc64_8_b},
+    {jcc64_9, jcc64_9_b},   {jcc64_10, jcc64_10_b}, {jcc64_11, jcc64_11_b},
+    {jcc64_12, jcc64_12_b}, {jcc64_13, jcc64_13_b}, {jcc64_14, jcc64_14_b},
+    {jcc64_15, jcc64_15_b}, {jmp64, jmp64_b},       {call64, call64_b},
+    {ret64, ret64_b},
+};
+
+static const struct {
+    x86_handler fn, fast;
+} fast_movs[] = {
+    {mov_load1, mov_load1_f},   {mov_load2, mov_load2_f},   {mov_load4, mov_load4_f},
+    {mov_load8, mov_load8_f},   {mov_store1, mov_store1_f}, {mov_store2, mov_store2_f},
+    {mov_store4, mov_store4_f}, {mov_store8, mov_store8_f},
+};
+
+static const struct {
+    x86_handler fn, twin, pure, mem;
 } twins[] = {
-#define PAIR(h) {h, h##_t, NULL}
-#define PURE(h) {h, h##_t, h##_p}
-    PAIR(push64),
-    PAIR(pop64),
+#define PAIR(h) {h, h##_t, NULL, NULL}
+#define PURE(h) {h, h##_t, h##_p, NULL}
+#define MEM(h) {h, h##_t, NULL, h##_m}
+    MEM(push64),
+    MEM(pop64),
     PAIR(call64),
     PAIR(ret64),
     PURE(cmov_rr),
     PURE(setcc_r),
-    PAIR(alu_load),
-    PAIR(alu_store),
+    MEM(alu_load),
+    MEM(alu_store),
     PURE(mov_rr8),
     PURE(mov_rr4),
     PURE(mov_ri),
@@ -757,7 +880,7 @@ static const struct {
     PAIR(jmp_ind64),
     PURE(shift_r),
     PURE(imul_r),
-    PAIR(incdec_mem),
+    MEM(incdec_mem),
     PAIR(jmp64),
     PAIR(sync_then_call),
     PURE(add_rr4),
@@ -788,17 +911,17 @@ static const struct {
     PURE(test_rr8),
     PURE(test_ri4),
     PURE(test_ri8),
-    PAIR(mov_load1),
-    PAIR(mov_store1),
-    PAIR(mov_load2),
-    PAIR(mov_store2),
-    PAIR(mov_load4),
-    PAIR(mov_store4),
-    PAIR(mov_load8),
-    PAIR(mov_store8),
-    PAIR(movsx_load1),
-    PAIR(movsx_load2),
-    PAIR(movsx_load4),
+    MEM(mov_load1),
+    MEM(mov_store1),
+    MEM(mov_load2),
+    MEM(mov_store2),
+    MEM(mov_load4),
+    MEM(mov_store4),
+    MEM(mov_load8),
+    MEM(mov_store8),
+    MEM(movsx_load1),
+    MEM(movsx_load2),
+    MEM(movsx_load4),
     PAIR(jcc64_0),
     PAIR(jcc64_1),
     PAIR(jcc64_2),
@@ -817,6 +940,7 @@ static const struct {
     PAIR(jcc64_15),
 #undef PAIR
 #undef PURE
+#undef MEM
 };
 
 void x86_specialise(struct x86_insn *i, enum x86_mode mode)
@@ -833,7 +957,20 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode)
              * with a memory source and lea of a RIP-relative address. */
             bool pure = twins[k].pure && (i->fn != imul_r || i->mod == 3) &&
                         (i->fn != lea || !i->rip_rel);
-            i->tfn = pure ? twins[k].pure : twins[k].twin;
+            i->tfn = pure ? twins[k].pure
+                     : twins[k].mem && !i->rip_rel ? twins[k].mem
+                                                   : twins[k].twin;
             break;
         }
+    if (i->adsize == 8 && !i->rip_rel && i->mod != 3)
+        for (size_t k = 0; k < sizeof fast_movs / sizeof fast_movs[0]; k++)
+            if (fast_movs[k].fn == i->fn)
+                i->tfn = fast_movs[k].fast;
+    if (mode == X86_MODE_LONG64) { /* pick() chose these for 64-bit mode only */
+        for (size_t k = 0; k < sizeof branches / sizeof branches[0]; k++)
+            if (branches[k].fn == i->fn)
+                i->tfn = branches[k].fast;
+        if (i->fn == jmp_ind64 && i->mod == 3)
+            i->tfn = jmp_ind64_b;
+    }
 }

@@ -148,6 +148,7 @@ fault:
 bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                        unsigned size, uint64_t *val)
 {
+    x86_rip_fresh(cpu, i); /* a fault or an exit reports it */
     if (!seg_ok(cpu, seg, off, size, false))
         return false;
     uint64_t a = linear(cpu, seg, off), v = 0, pa;
@@ -173,6 +174,7 @@ bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, u
 bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                         unsigned size, uint64_t val)
 {
+    x86_rip_fresh(cpu, i);
     if (!seg_ok(cpu, seg, off, size, true))
         return false;
     uint64_t a = linear(cpu, seg, off), pa;

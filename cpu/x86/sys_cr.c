@@ -19,14 +19,10 @@ enum {
 #define CR4_VALID 0x3001fcULL
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
-static int cpl(const struct x86_cpu *cpu)
-{
-    return cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
-}
 
 #define NEED_CPL0(cpu)                                  \
     do {                                                \
-        if (cpl(cpu) != 0)                              \
+        if ((int)x86_cpl(cpu) != 0)                              \
             return x86_exception(cpu, 13, 0);           \
     } while (0)
 
@@ -321,7 +317,7 @@ int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
             unsigned dpl = (d.attr >> 5) & 3;
             ok = r == 4 ? (!code || (d.attr & 2)) : (!code && (d.attr & 2));
             if (ok && !conforming)
-                ok = (unsigned)cpl(cpu) <= dpl && (sel & 3u) <= dpl;
+                ok = (unsigned)(int)x86_cpl(cpu) <= dpl && (sel & 3u) <= dpl;
         }
         cpu->rflags = ok ? cpu->rflags | F_ZF : cpu->rflags & ~(uint64_t)F_ZF;
         return X86_NEXT;

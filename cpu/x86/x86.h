@@ -134,6 +134,15 @@ struct x86_cpu {
     uint64_t next_rip;
     const struct x86_insn *stop; /* where a threaded run stopped (X86_TSTEP_BODY) */
     uint64_t block_rip;          /* rip at the start of the block run threaded */
+    /* Set while a memory twin (X86_TMEM_BODY) runs its handler without rip
+     * and next_rip: the slow paths set them first (x86_rip_fresh). */
+    bool rip_stale;
+    /* The block being run threaded, the dcache's flush count when it was
+     * found (it stays valid while they agree), and how many more blocks the
+     * branch twins may chain to before returning to the run loop. */
+    struct x86_block *cur_blk;
+    uint64_t cur_flushes;
+    unsigned chain_budget;
 
     /* The last translation fault (paging.c): linear address, #PF error
      * code, and whether the walk itself ran into non-RAM. */
@@ -198,6 +207,13 @@ bool x86_take_interrupt(struct x86_cpu *cpu);
 int x86_exception(struct x86_cpu *cpu, unsigned vec, uint32_t err);
 int x86_sys_int(struct x86_cpu *cpu, const struct x86_insn *i);
 int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i);
+
+/* The current privilege level: SS.DPL, which equals CS.RPL outside real
+ * mode (SDM Vol. 3, 5.5); 0 in real mode. */
+static inline unsigned x86_cpl(const struct x86_cpu *cpu)
+{
+    return cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
+}
 
 static inline uint64_t x86_ip_mask(const struct x86_cpu *cpu)
 {
@@ -268,7 +284,12 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode);
  * X86_NEXT when it stopped after a completed instruction, with cpu->stop the
  * instruction to run next (the run loop then sets rip from its offset).
  * X86_TPURE_BODY is the same for a handler that always returns X86_NEXT and
- * touches neither memory nor rip: it goes straight on. */
+ * touches neither memory nor rip: it goes straight on.  X86_TMEM_BODY is
+ * for the memory handlers of fast.c that read neither rip nor next_rip
+ * themselves (no RIP-relative address, no branch): they run with
+ * cpu->rip_stale set, and whatever may need rip on their slow paths (a
+ * fault, an exit, a generic handler) calls x86_rip_fresh first, so rip is
+ * computed only when an access leaves the TLB fast path. */
 #define X86_TSTEP_BODY(cpu, i, CALL)                                                     \
     do {                                                                                 \
         uint64_t m_ = x86_ip_mask(cpu);                                                  \
@@ -285,12 +306,42 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode);
         (cpu)->stop = (i);                                                               \
         return r_;                                                                       \
     } while (0)
+#define X86_TMEM_BODY(cpu, i, CALL)                                                      \
+    do {                                                                                 \
+        (cpu)->rip_stale = true;                                                         \
+        int r_ = CALL;                                                                   \
+        (cpu)->rip_stale = false;                                                        \
+        if (__builtin_expect(r_ == X86_NEXT, 1)) {                                       \
+            if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
+                                                       memory_order_relaxed), 1))        \
+                return (i)[1].tfn(cpu, (i) + 1);                                         \
+            (cpu)->stop = (i) + 1;                                                       \
+            return X86_NEXT;                                                             \
+        }                                                                                \
+        (cpu)->stop = (i);                                                               \
+        return r_;                                                                       \
+    } while (0)
 #define X86_TPURE_BODY(cpu, i, CALL)                                                     \
     do {                                                                                 \
         (void)CALL;                                                                      \
         return (i)[1].tfn(cpu, (i) + 1);                                                 \
     } while (0)
 int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i);
+/* For the branch twins of 64-bit mode (fast.c), once the branch set rip:
+ * straight on to the linked successor block when the run loop would go
+ * there without a check of its own (core.c), else back to the loop with
+ * X86_BRANCH. */
+int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i);
+/* rip and next_rip of instruction `i` if a memory twin left them stale. */
+static inline void x86_rip_fresh(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if (cpu->rip_stale) {
+        uint64_t m = x86_ip_mask(cpu);
+        cpu->rip = (cpu->block_rip + i->off) & m;
+        cpu->next_rip = (cpu->rip + i->len) & m;
+        cpu->rip_stale = false;
+    }
+}
 
 /* table.c */
 struct x86_op_entry {
