@@ -326,23 +326,30 @@ static struct x86_block *linked(const struct x86_block *b, uint64_t pc, enum x86
 }
 
 /* The run loop's in-loop chaining (below, after X86_BRANCH), done by the
- * branch instruction's twin itself, with the loop's bookkeeping for a block
- * left by its last instruction (the instruction count).  The loop's other
- * conditions hold by construction: the block started with the read cache
- * empty, TF and RF clear, no execution breakpoints and the cache current,
- * and only a generic handler could change that (x86_op_tstep and the flag
- * trampoline's twin zero the budget), or a write to a code page, which sets
- * the attention word.  At most chain_budget blocks in a row, so that the
- * run loop still comes round (and the stack stays small where the compiler
+ * branch instruction's twin itself, from the block's links or else the
+ * decode cache (an indirect jump's many targets).  The loop's conditions
+ * hold by construction: the block started with the read cache empty, TF and
+ * RF clear, no execution breakpoints and the cache current, and only a
+ * generic handler could change that (x86_op_tstep and the flag trampoline's
+ * twin zero the budget), or a write to a code page, which sets the
+ * attention word.  At most chain_budget blocks in a row, so that the run
+ * loop still comes round (and the stack stays small where the compiler
  * makes no tail calls). */
 int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     struct x86_block *b = cpu->cur_blk;
     if (cpu->chain_budget && !atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
-        struct x86_block *n = linked(b, cpu->seg[SEG_CS].base + cpu->rip, cpu->mode);
+        uint64_t pc = cpu->seg[SEG_CS].base + cpu->rip;
+        struct x86_block *n = linked(b, pc, cpu->mode);
+        if (!n && !cpu->dcache.flush_pending) { /* an indirect jump's other targets */
+            n = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+            if (n) {
+                b->link[b->link_next] = n;
+                b->link_next ^= 1;
+            }
+        }
         if (n && n->checked_gen == cpu->run_gen) {
             cpu->chain_budget--;
-            cpu->insns += b->n; /* i, the branch, is the block's last */
             cpu->cur_blk = n;
             cpu->block_rip = cpu->rip;
             return n->insn[0].tfn(cpu, n->insn);
@@ -479,7 +486,6 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                  * itself, as the X86_NEXT case below would. */
                 cpu->block_rip = cpu->rip;
                 cpu->cur_blk = b;
-                cpu->cur_flushes = flushes;
                 /* Chaining needs what the in-loop chaining below checks. */
                 cpu->chain_budget = !(cpu->rflags & (F_TF | F_RF)) && !(cpu->dr[7] & 0xff) &&
                                             !cpu->dcache.flush_pending
@@ -490,7 +496,6 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 i = cpu->stop;
                 if (r == X86_NEXT) { /* at the end, or stopped by the attention word */
                     cpu->rip = (cpu->block_rip + i->off) & x86_ip_mask(cpu);
-                    cpu->insns += (uint64_t)(i - b->insn);
                     prev = b;
                     prev_flushes = flushes;
                     break;
@@ -498,16 +503,13 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
             }
             if (r == X86_NEXT) { /* the one instruction */
                 cpu->rip = cpu->next_rip;
-                cpu->insns++;
                 x86_commit(cpu);
                 if (rf)
                     cpu->rflags &= ~(uint64_t)F_RF;
                 break;
             }
-            cpu->insns += (uint64_t)(i - b->insn);
             if (r == X86_BRANCH) {
                 x86_commit(cpu);
-                cpu->insns++;
                 if (!(i->opcode == 0xCF && !i->map)) /* IRET may have set RF on purpose */
                     cpu->rflags &= ~(uint64_t)F_RF;
                 if (one)
@@ -546,7 +548,6 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
             if (r == X86_EXIT_DONE)
                 cpu->rip = cpu->next_rip;
             x86_commit(cpu);
-            cpu->insns++;
             /* A completed write owes its single-step stop; HLT does not (KVM
              * reports the HLT alone).  The guest's own TF trap comes on the
              * next run too. */

@@ -303,6 +303,24 @@ static int shift_r(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_NEXT;
 }
 
+/* SHL/SHR/SAR r32/r64 by a constant (C1 /4 /5 /7 Ib, D1 /4 /5 /7) that is
+ * not 0 once masked (x86_specialise puts it in imm2): one handler per
+ * operation and size. */
+#define SHIFT_IMM(NAME, OP, SZ, EXPR)                                                   \
+    static int NAME##SZ(struct x86_cpu *cpu, const struct x86_insn *i)                  \
+    {                                                                                    \
+        uint64_t c = i->imm2, a = cpu->r[i->fd] & x86_size_mask(SZ), r = (EXPR);        \
+        lazy(cpu, OP, SZ, a, c, r);                                                      \
+        cpu->r[i->fd] = r;                                                               \
+        return X86_NEXT;                                                                 \
+    }
+SHIFT_IMM(shl_i, LF_SHL, 4, (uint32_t)(a << c))
+SHIFT_IMM(shl_i, LF_SHL, 8, a << c)
+SHIFT_IMM(shr_i, LF_SHR, 4, a >> c)
+SHIFT_IMM(shr_i, LF_SHR, 8, a >> c)
+SHIFT_IMM(sar_i, LF_SAR, 4, (uint32_t)((int32_t)a >> c))
+SHIFT_IMM(sar_i, LF_SAR, 8, (uint64_t)((int64_t)a >> c))
+
 /* ---- IMUL r, r, imm / IMUL r, r (69, 6B, 0F AF): CF = OF = the signed
  * overflow; SF ZF AF PF are left as they were (exec_muldiv.c), so the lazy
  * flags are materialised first. */
@@ -625,8 +643,18 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     if (i->fn == x86_op_grp5 && (i->reg & 7) == 4 && mode == X86_MODE_LONG64 && sz != 2)
         return set(i, jmp_ind64, i->rm, 0);
     if (i->fn == x86_op_grp2 && wide && reg && shift_lf[i->reg & 7] &&
-        (op == 0xC1 || op == 0xD1 || op == 0xD3))
+        (op == 0xC1 || op == 0xD1 || op == 0xD3)) {
+        unsigned c = (unsigned)(op == 0xC1 ? i->imm : op == 0xD1 ? 1 : 0) & (sz == 8 ? 63 : 31);
+        if (op != 0xD3 && c) { /* a constant count: the result's own handler */
+            static const x86_handler fns[8][2] = {
+                [4] = {shl_i4, shl_i8}, [5] = {shr_i4, shr_i8},
+                [6] = {shl_i4, shl_i8}, [7] = {sar_i4, sar_i8},
+            };
+            i->imm2 = c;
+            return set(i, fns[i->reg & 7][sz == 8], i->rm, 0);
+        }
         return set(i, shift_r, i->rm, 0);
+    }
     if (i->fn == x86_op_imul_imm && wide)
         return set(i, imul_r, i->reg, reg ? i->rm : 16);
     if (i->fn == x86_op_imul_rm && wide)
@@ -685,7 +713,17 @@ PURE_TWIN(lea)
 PURE_TWIN(incdec)
 TWIN(jmp_ind64)
 PURE_TWIN(shift_r)
+PURE_TWIN(shl_i4)
+PURE_TWIN(shl_i8)
+PURE_TWIN(shr_i4)
+PURE_TWIN(shr_i8)
+PURE_TWIN(sar_i4)
+PURE_TWIN(sar_i8)
 PURE_TWIN(imul_r)
+static int imul_r_m(struct x86_cpu *cpu, const struct x86_insn *i) /* a memory source */
+{
+    X86_TMEM_BODY(cpu, i, imul_r(cpu, i));
+}
 MEM_TWIN(incdec_mem)
 TWIN(jmp64)
 /* The flag trampoline's twin: a generic handler, which may change what
@@ -812,6 +850,16 @@ static int jmp_ind64_b(struct x86_cpu *cpu, const struct x86_insn *i) /* registe
     return x86_chain(cpu, i);
 }
 
+/* The memory form with a 64-bit address, not RIP-relative (jump tables). */
+static int jmp_ind64_mb(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    const void *p = fast_ptr(cpu, i, 8, false);
+    if (__builtin_expect(!p, 0))
+        return jmp_ind64_t(cpu, i);
+    cpu->rip = x86_load_host(p, 8);
+    return x86_chain(cpu, i);
+}
+
 static int call64_b(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
@@ -879,6 +927,12 @@ static const struct {
     PURE(incdec),
     PAIR(jmp_ind64),
     PURE(shift_r),
+    PURE(shl_i4),
+    PURE(shl_i8),
+    PURE(shr_i4),
+    PURE(shr_i8),
+    PURE(sar_i4),
+    PURE(sar_i8),
     PURE(imul_r),
     MEM(incdec_mem),
     PAIR(jmp64),
@@ -943,6 +997,41 @@ static const struct {
 #undef MEM
 };
 
+/* The threaded twin for a decoded instruction (x86.h, X86_TSTEP_BODY): the
+ * cheapest one that is exact for it. */
+static x86_handler twin_for(const struct x86_insn *i, enum x86_mode mode)
+{
+    bool mem_ok = i->mod != 3 && !i->rip_rel; /* no rip needed for the address */
+    bool fast_ea = mem_ok && i->adsize == 8;   /* and x86_ea64 set up */
+    if (mode == X86_MODE_LONG64) { /* pick() chose these for 64-bit mode only */
+        for (size_t k = 0; k < sizeof branches / sizeof branches[0]; k++)
+            if (branches[k].fn == i->fn)
+                return branches[k].fast;
+        if (i->fn == jmp_ind64 && i->mod == 3)
+            return jmp_ind64_b;
+        if (i->fn == jmp_ind64 && fast_ea)
+            return jmp_ind64_mb;
+    }
+    if (fast_ea)
+        for (size_t k = 0; k < sizeof fast_movs / sizeof fast_movs[0]; k++)
+            if (fast_movs[k].fn == i->fn)
+                return fast_movs[k].fast;
+    if (i->fn == imul_r && mem_ok)
+        return imul_r_m;
+    for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
+        if (twins[k].fn == i->fn) {
+            /* Pure: register operands only (pick() chose them so), but for
+             * imul_r with a memory source and lea of a RIP-relative address. */
+            if (twins[k].pure && (i->fn != imul_r || i->mod == 3) &&
+                (i->fn != lea || !i->rip_rel))
+                return twins[k].pure;
+            if (twins[k].mem && !i->rip_rel)
+                return twins[k].mem;
+            return twins[k].twin;
+        }
+    return x86_op_tstep;
+}
+
 void x86_specialise(struct x86_insn *i, enum x86_mode mode)
 {
     if (!(!i->rep && pick(i, mode)) && !flag_neutral(i, mode)) {
@@ -950,27 +1039,5 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode)
         i->gfn = i->fn;
         i->fn = sync_then_call;
     }
-    i->tfn = x86_op_tstep;
-    for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
-        if (twins[k].fn == i->fn) {
-            /* Register operands only (pick() chose them so), except imul_r
-             * with a memory source and lea of a RIP-relative address. */
-            bool pure = twins[k].pure && (i->fn != imul_r || i->mod == 3) &&
-                        (i->fn != lea || !i->rip_rel);
-            i->tfn = pure ? twins[k].pure
-                     : twins[k].mem && !i->rip_rel ? twins[k].mem
-                                                   : twins[k].twin;
-            break;
-        }
-    if (i->adsize == 8 && !i->rip_rel && i->mod != 3)
-        for (size_t k = 0; k < sizeof fast_movs / sizeof fast_movs[0]; k++)
-            if (fast_movs[k].fn == i->fn)
-                i->tfn = fast_movs[k].fast;
-    if (mode == X86_MODE_LONG64) { /* pick() chose these for 64-bit mode only */
-        for (size_t k = 0; k < sizeof branches / sizeof branches[0]; k++)
-            if (branches[k].fn == i->fn)
-                i->tfn = branches[k].fast;
-        if (i->fn == jmp_ind64 && i->mod == 3)
-            i->tfn = jmp_ind64_b;
-    }
+    i->tfn = twin_for(i, mode);
 }

@@ -137,11 +137,9 @@ struct x86_cpu {
     /* Set while a memory twin (X86_TMEM_BODY) runs its handler without rip
      * and next_rip: the slow paths set them first (x86_rip_fresh). */
     bool rip_stale;
-    /* The block being run threaded, the dcache's flush count when it was
-     * found (it stays valid while they agree), and how many more blocks the
-     * branch twins may chain to before returning to the run loop. */
+    /* The block being run threaded, and how many more blocks the branch
+     * twins may chain to before returning to the run loop (x86_chain). */
     struct x86_block *cur_blk;
-    uint64_t cur_flushes;
     unsigned chain_budget;
 
     /* The last translation fault (paging.c): linear address, #PF error
@@ -169,7 +167,6 @@ struct x86_cpu {
     bool step_pending; /* single-step stop owed after a write exit */
     bool tf_trap_pending; /* the guest's TF trap, owed after a write exit */
     uint8_t fpu_image[sizeof(struct squib_x86_fpu)];
-    uint64_t insns; /* retired instructions (statistics) */
     /* Lazy arithmetic flags (see x86_flags_sync): while lf_op is not
      * LF_NONE, the OF/SF/ZF/AF/PF/CF bits of rflags are stale and follow
      * from the last flag-setting operation: lf_a op lf_b = lf_r at lf_size
