@@ -328,7 +328,8 @@ Test(x86_native, interpreter_matches_the_host_cpu, .timeout = 600)
 }
 
 /* Lazy flags (cpu/x86/fast.c): a flag-setting instruction, sometimes an
- * INC/DEC after it (which keeps the carry of the first), sometimes CMOVcc or
+ * INC/DEC after it (which keeps the carry of the first), on AMD sometimes an
+ * IMUL between them (which keeps SF ZF AF PF), sometimes CMOVcc or
  * SETcc, then Jcc with a random condition over `add r14, 1`: the branch reads the flags in their
  * lazy form, across a block boundary.  Every register and RFLAGS compared. */
 static const struct form setters[] = {
@@ -364,6 +365,8 @@ static const struct form setters[] = {
     {"IMUL Gv,Ev", {0x0F, 0xAF}, 2, -1, 0, false, false, true, SZAP, false, 0, false},
 };
 
+#define N_SETTERS (sizeof setters / sizeof setters[0]) /* the last two: IMUL */
+
 Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
 {
     uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -384,6 +387,8 @@ Test(x86_native, lazy_flags_and_conditions_match_the_host_cpu, .timeout = 600)
         uint8_t c[64];
         struct nstate s, t;
         unsigned n = make_case(f, c, &s);
+        if (amd && rnd() % 4 == 0) /* IMUL keeping the lazy SF ZF AF PF of the first */
+            n += make_case(&setters[N_SETTERS - 1 - rnd() % 2], c + n, &t);
         if (rnd() % 2) /* INC/DEC of another register after it */
             n += make_case(&setters[rnd() % 2 ? 18 : 19], c + n, &t);
         unsigned cc = rnd() % 16;

@@ -154,6 +154,9 @@ void x86_flags_materialize(struct x86_cpu *cpu)
         f = F_AF | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
+    case LF_IMUL: /* CF = OF = the overflow; AF as it was (lf_a) */
+        f = (b ? F_CF | F_OF : 0) | (a & F_AF);
+        break;
     default: /* LF_LOGIC: CF = OF = AF = 0 */
         break;
     }

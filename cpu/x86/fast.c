@@ -322,22 +322,28 @@ SHIFT_IMM(sar_i, LF_SAR, 4, (uint32_t)((int32_t)a >> c))
 SHIFT_IMM(sar_i, LF_SAR, 8, (uint64_t)((int64_t)a >> c))
 
 /* ---- IMUL r, r, imm / IMUL r, r (69, 6B, 0F AF): CF = OF = the signed
- * overflow; SF ZF AF PF are left as they were (exec_muldiv.c), so the lazy
- * flags are materialised first. */
+ * overflow; SF ZF AF PF are left as they were (exec_muldiv.c).  After a
+ * lazy operation that is LF_IMUL, which keeps them without computing them;
+ * with exact flags, two bits change in rflags. */
 static int imul_r(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
     uint64_t src = cpu->r[i->fs];
     if (i->mod != 3 && !x86_mem_read(cpu, i, i->seg, ea(cpu, i), sz, &src))
         return X86_EXIT;
-    x86_flags_sync(cpu);
     int64_t a = sz == 8 ? (int64_t)src : (int32_t)src;
     int64_t b = i->map ? (sz == 8 ? (int64_t)cpu->r[i->fd] : (int32_t)cpu->r[i->fd])
                        : (sz == 8 ? (int64_t)i->imm : (int32_t)i->imm);
     __int128 p = (__int128)a * b;
     uint64_t lo = (uint64_t)p & x86_size_mask(sz);
     bool ovf = sz == 8 ? p != (__int128)(int64_t)lo : p != (__int128)(int32_t)(uint32_t)lo;
-    cpu->rflags = (cpu->rflags & ~(uint64_t)(F_CF | F_OF)) | (ovf ? F_CF | F_OF : 0);
+    if (cpu->lf_op == LF_NONE) {
+        cpu->rflags = (cpu->rflags & ~(uint64_t)(F_CF | F_OF)) | (ovf ? F_CF | F_OF : 0);
+    } else {
+        cpu->lf_a = x86_flags_af(cpu);
+        cpu->lf_b = ovf;
+        cpu->lf_op = LF_IMUL;
+    }
     cpu->r[i->fd] = lo;
     return X86_NEXT;
 }

@@ -500,8 +500,12 @@ static inline uint64_t x86_size_mask(unsigned size)
 
 /* Lazy flags (alu.c): the operation that last set the arithmetic flags.
  * LF_INC/LF_DEC keep the carry from before them in lf_b (INC and DEC leave
- * CF alone, SDM Vol. 2, INC). */
-enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_SHL, LF_SHR, LF_SAR };
+ * CF alone, SDM Vol. 2, INC).  LF_IMUL is IMUL (two- and three-operand
+ * forms) after another lazy operation: CF = OF = lf_b, and SF, ZF, PF and AF
+ * stay as that operation left them (as this project's hardware does, where
+ * the SDM leaves them undefined): SF, ZF, PF from its result lf_r (lf_size
+ * kept), AF computed when IMUL ran, in lf_a. */
+enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_SHL, LF_SHR, LF_SAR, LF_IMUL };
 /* The carry out of SHL/SHR/SAR of `a` (lf_size bytes) by 1 <= c < width. */
 static inline bool x86_shift_cf(unsigned op, unsigned size, uint64_t a, uint64_t c)
 {
@@ -533,7 +537,23 @@ static inline bool x86_flags_cf(const struct x86_cpu *cpu)
     case LF_LOGIC: return false;
     case LF_INC:
     case LF_DEC: return cpu->lf_b; /* the carry from before */
+    case LF_IMUL: return cpu->lf_b;
     default: return x86_shift_cf(cpu->lf_op, cpu->lf_size, cpu->lf_a, cpu->lf_b);
+    }
+}
+
+/* AF alone (F_AF or 0), by x86_flags_materialize's rules. */
+static inline uint64_t x86_flags_af(const struct x86_cpu *cpu)
+{
+    switch (cpu->lf_op) {
+    case LF_NONE: return cpu->rflags & F_AF;
+    case LF_ADD:
+    case LF_SUB: return (cpu->lf_a ^ cpu->lf_b ^ cpu->lf_r) & F_AF;
+    case LF_INC:
+    case LF_DEC: return (cpu->lf_a ^ 1 ^ cpu->lf_r) & F_AF;
+    case LF_LOGIC: return 0;
+    case LF_IMUL: return cpu->lf_a & F_AF;
+    default: return F_AF; /* the shifts set it */
     }
 }
 
