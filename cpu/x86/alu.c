@@ -111,6 +111,20 @@ bool x86_cond(const struct x86_cpu *cpu, unsigned cc)
     return (cc & 1) ? !r : r;
 }
 
+bool x86_flags_cf_other(const struct x86_cpu *cpu)
+{
+    switch (cpu->lf_op) {
+    case LF_NONE: return cpu->rflags & F_CF;
+    case LF_ADD: return cpu->lf_r < cpu->lf_a;
+    case LF_SUB: return cpu->lf_a < cpu->lf_b;
+    case LF_LOGIC: return false;
+    case LF_INC:
+    case LF_DEC:
+    case LF_IMUL: return cpu->lf_b; /* the carry from before; IMUL's overflow */
+    default: return x86_shift_cf(cpu->lf_op, cpu->lf_size, cpu->lf_a, cpu->lf_b);
+    }
+}
+
 /* The flags of the last lazy operation, by the same rules as x86_alu and
  * x86_incdec (which are what the differential tests check). */
 void x86_flags_materialize(struct x86_cpu *cpu)

@@ -314,46 +314,20 @@ static bool bp_hit(const struct x86_cpu *cpu)
     return false;
 }
 
-/* The block linked from `b` that starts at `pc` in `mode`, or NULL. */
-static struct x86_block *linked(const struct x86_block *b, uint64_t pc, enum x86_mode mode)
+/* x86_chain when the links name no current block at `pc` (x86.h): the
+ * decode cache, else back to the run loop. */
+int x86_chain_miss(struct x86_cpu *cpu, const struct x86_insn *i, uint64_t pc)
 {
-    for (unsigned k = 0; k < 2; k++) {
-        struct x86_block *n = b->link[k];
-        if (n && n->h.pc == pc && n->h.key2 == (uint64_t)mode)
-            return n;
-    }
-    return NULL;
-}
-
-/* The run loop's in-loop chaining (below, after X86_BRANCH), done by the
- * branch instruction's twin itself, from the block's links or else the
- * decode cache (an indirect jump's many targets).  The loop's conditions
- * hold by construction: the block started with the read cache empty, TF and
- * RF clear, no execution breakpoints and the cache current, and only a
- * generic handler could change that (x86_op_tstep and the flag trampoline's
- * twin zero the budget), or a write to a code page, which sets the
- * attention word.  At most chain_budget blocks in a row, so that the run
- * loop still comes round (and the stack stays small where the compiler
- * makes no tail calls). */
-int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
-{
-    struct x86_block *b = cpu->cur_blk;
-    if (cpu->chain_budget && !atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
-        uint64_t pc = cpu->seg[SEG_CS].base + cpu->rip;
-        struct x86_block *n = linked(b, pc, cpu->mode);
-        if (!n && !cpu->dcache.flush_pending) { /* an indirect jump's other targets */
-            n = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
-            if (n) {
-                b->link[b->link_next] = n;
-                b->link_next ^= 1;
-            }
-        }
-        if (n && n->checked_gen == cpu->run_gen) {
-            cpu->chain_budget--;
-            cpu->cur_blk = n;
-            cpu->block_rip = cpu->rip;
-            return n->insn[0].tfn(cpu, n->insn);
-        }
+    struct x86_block *b = cpu->cur_blk, *n = NULL;
+    if (!cpu->dcache.flush_pending)
+        n = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
+    if (n && n->checked_gen == cpu->run_gen) {
+        b->link[b->link_next] = n;
+        b->link_next ^= 1;
+        cpu->chain_budget--;
+        cpu->cur_blk = n;
+        cpu->block_rip = cpu->rip;
+        return n->insn[0].tfn(cpu, n->insn);
     }
     cpu->stop = i;
     return X86_BRANCH;
@@ -443,7 +417,7 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
         struct x86_block *b = NULL;
         bool linkable = prev && !cpu->dcache.flush_pending && cpu->dcache.flushes == prev_flushes;
         if (linkable)
-            b = linked(prev, pc, cpu->mode);
+            b = x86_linked(prev, pc, cpu->mode);
         if (!b) {
             b = (struct x86_block *)dcache_lookup(&cpu->dcache, pc, cpu->mode);
             if (b && linkable && cpu->dcache.flushes == prev_flushes) {
@@ -523,7 +497,7 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 if (!atomic_load_explicit(&cpu->env->attention, memory_order_relaxed) &&
                     !(cpu->rflags & (F_TF | F_RF)) && !(cpu->dr[7] & 0xff) &&
                     !cpu->dcache.flush_pending && cpu->dcache.flushes == flushes) {
-                    struct x86_block *n = linked(b, npc, cpu->mode);
+                    struct x86_block *n = x86_linked(b, npc, cpu->mode);
                     if (n && n->checked_gen == cpu->run_gen) {
                         b = n;
                         i = b->insn;

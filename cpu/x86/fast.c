@@ -277,6 +277,14 @@ static int lea(struct x86_cpu *cpu, const struct x86_insn *i)
     return X86_NEXT;
 }
 
+/* The threaded LEA of a 64-bit address that is not RIP-relative. */
+static int lea64_p(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t a = (uint64_t)i->disp + cpu->r[i->eb] + (cpu->r[i->ex] << i->scale);
+    cpu->r[i->fd] = a & x86_size_mask(i->opsize);
+    return i[1].tfn(cpu, i + 1);
+}
+
 /* ---- shifts of registers by an immediate, 1 or CL (C1, D1, D3 /4 /5 /7):
  * a count that masks to 0 changes no flag but still writes (zero-extends)
  * a 32-bit register, which the generic handler does. */
@@ -378,16 +386,32 @@ static int incdec_mem(struct x86_cpu *cpu, const struct x86_insn *i)
 
 /* ---- INC/DEC r32/r64 (FF /0 /1): CF kept, so it is carried in lf_b ------- */
 
-static int incdec(struct x86_cpu *cpu, const struct x86_insn *i)
+/* The carry before INC/DEC comes inline after ADD, SUB and the logical
+ * operations; after anything else the whole instruction is out of line. */
+static __attribute__((noinline)) int incdec_other(struct x86_cpu *cpu, const struct x86_insn *i,
+                                                  unsigned sz, unsigned lf)
 {
-    unsigned sz = i->opsize;
     uint64_t m = x86_size_mask(sz), a = cpu->r[i->fd] & m;
-    bool dec = i->fs;
-    uint64_t r = (dec ? a - 1 : a + 1) & m;
-    lazy(cpu, dec ? LF_DEC : LF_INC, sz, a, x86_flags_cf(cpu), r);
+    uint64_t r = (lf == LF_DEC ? a - 1 : a + 1) & m;
+    lazy(cpu, lf, sz, a, x86_flags_cf(cpu), r);
     cpu->r[i->fd] = r;
     return X86_NEXT;
 }
+#define INCDEC(NAME, LF, SZ, DELTA)                                                      \
+    static int NAME##SZ(struct x86_cpu *cpu, const struct x86_insn *i)                  \
+    {                                                                                    \
+        unsigned op = cpu->lf_op;                                                        \
+        if (__builtin_expect(op != LF_ADD && op != LF_SUB && op != LF_LOGIC, 0))         \
+            return incdec_other(cpu, i, SZ, LF);                                         \
+        uint64_t m = x86_size_mask(SZ), a = cpu->r[i->fd] & m, r = (a DELTA) & m;        \
+        lazy(cpu, LF, SZ, a, x86_flags_cf(cpu), r);                                      \
+        cpu->r[i->fd] = r;                                                               \
+        return X86_NEXT;                                                                 \
+    }
+INCDEC(inc, LF_INC, 4, +1)
+INCDEC(inc, LF_INC, 8, +1)
+INCDEC(dec, LF_DEC, 4, -1)
+INCDEC(dec, LF_DEC, 8, -1)
 
 /* ---- branches in 64-bit mode (64-bit targets: no truncation) ------------- */
 
@@ -399,7 +423,9 @@ static inline uint64_t sign_of(const struct x86_cpu *cpu, uint64_t v)
 /* Condition `cc` (SDM Vol. 1, Appendix B) from the lazy state where it is
  * cheap, else from the materialised flags.  Inlined with a constant `cc`
  * into one Jcc handler per condition. */
-static inline __attribute__((always_inline)) bool cond(struct x86_cpu *cpu, unsigned cc)
+/* The lazy part of cond(): -1 when the condition needs the exact flags. */
+static inline __attribute__((always_inline)) int cond_lazy(const struct x86_cpu *cpu,
+                                                            unsigned cc)
 {
     bool r;
     switch (cpu->lf_op) {
@@ -414,24 +440,33 @@ static inline __attribute__((always_inline)) bool cond(struct x86_cpu *cpu, unsi
         case 4: r = sign_of(cpu, cpu->lf_r); break;         /* S */
         case 6: r = sa < sbv; break;                        /* L */
         case 7: r = sa <= sbv; break;                       /* LE */
-        default: goto slow;                                 /* O, P */
+        default: return -1;                                 /* O, P */
         }
         break;
     }
     case LF_NONE:
-        return x86_cond(cpu, cc);
+        return -1;
     default: /* ZF and SF follow the result for every other operation */
         switch (cc >> 1) {
         case 2: r = cpu->lf_r == 0; break;
         case 4: r = sign_of(cpu, cpu->lf_r); break;
-        default: goto slow;
+        default: return -1;
         }
         break;
     }
     return (cc & 1) ? !r : r;
-slow:
-    x86_flags_materialize(cpu);
+}
+
+static __attribute__((noinline)) bool cond_exact(struct x86_cpu *cpu, unsigned cc)
+{
+    x86_flags_sync(cpu);
     return x86_cond(cpu, cc);
+}
+
+static inline __attribute__((always_inline)) bool cond(struct x86_cpu *cpu, unsigned cc)
+{
+    int r = cond_lazy(cpu, cc);
+    return r >= 0 ? r : cond_exact(cpu, cc);
 }
 
 #define JCC(CC)                                                                       \
@@ -645,7 +680,7 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
     if (i->fn == x86_op_lea && wide && !reg)
         return set(i, lea, i->reg, 0);
     if (i->fn == x86_op_grp5 && wide && reg && (i->reg & 7) <= 1)
-        return set(i, incdec, i->rm, i->reg & 7);
+        return set(i, (i->reg & 7) ? (sz == 8 ? dec8 : dec4) : (sz == 8 ? inc8 : inc4), i->rm, 0);
     if (i->fn == x86_op_grp5 && (i->reg & 7) == 4 && mode == X86_MODE_LONG64 && sz != 2)
         return set(i, jmp_ind64, i->rm, 0);
     if (i->fn == x86_op_grp2 && wide && reg && shift_lf[i->reg & 7] &&
@@ -683,7 +718,8 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
 /* ---- threaded twins (x86.h, X86_TSTEP_BODY) ------------------------------ */
 
 #define TWIN(h)                                                                           \
-    static int h##_t(struct x86_cpu *cpu, const struct x86_insn *i)                       \
+    static __attribute__((noinline)) int h##_t(struct x86_cpu *cpu,                      \
+                                               const struct x86_insn *i)                  \
     {                                                                                     \
         X86_TSTEP_BODY(cpu, i, h(cpu, i));                                                \
     }
@@ -716,7 +752,21 @@ PURE_TWIN(mov_ri)
 PURE_TWIN(movzx8_rr)
 PURE_TWIN(movzx16_rr)
 PURE_TWIN(lea)
-PURE_TWIN(incdec)
+/* INC/DEC: after an operation other than ADD, SUB and the logical ones, the
+ * full twin (a tail call, so the fast path saves no registers). */
+#define INCDEC_TWIN(h)                                                                    \
+    TWIN(h)                                                                               \
+    static int h##_p(struct x86_cpu *cpu, const struct x86_insn *i)                       \
+    {                                                                                     \
+        unsigned op = cpu->lf_op;                                                         \
+        if (__builtin_expect(op != LF_ADD && op != LF_SUB && op != LF_LOGIC, 0))          \
+            return h##_t(cpu, i);                                                         \
+        X86_TPURE_BODY(cpu, i, h(cpu, i));                                                \
+    }
+INCDEC_TWIN(inc4)
+INCDEC_TWIN(inc8)
+INCDEC_TWIN(dec4)
+INCDEC_TWIN(dec8)
 TWIN(jmp_ind64)
 PURE_TWIN(shift_r)
 PURE_TWIN(shl_i4)
@@ -834,11 +884,23 @@ static inline uint64_t next_rip64(const struct x86_cpu *cpu, const struct x86_in
 {
     return cpu->block_rip + i->off + i->len;
 }
+/* Jcc: the condition from the lazy flags inline; needing the exact ones, the
+ * whole branch out of line (so the fast path saves no registers). */
+static __attribute__((noinline)) int jcc64_exact(struct x86_cpu *cpu, const struct x86_insn *i,
+                                                 unsigned cc)
+{
+    uint64_t nr = next_rip64(cpu, i);
+    cpu->rip = cond_exact(cpu, cc) ? nr + i->imm : nr;
+    return x86_chain(cpu, i);
+}
 #define JCC_B(CC)                                                                         \
     static int jcc64_##CC##_b(struct x86_cpu *cpu, const struct x86_insn *i)              \
     {                                                                                     \
+        int c = cond_lazy(cpu, CC);                                                       \
+        if (__builtin_expect(c < 0, 0))                                                   \
+            return jcc64_exact(cpu, i, CC);                                               \
         uint64_t nr = next_rip64(cpu, i);                                                 \
-        cpu->rip = cond(cpu, CC) ? nr + i->imm : nr;                                      \
+        cpu->rip = c ? nr + i->imm : nr;                                                  \
         return x86_chain(cpu, i);                                                         \
     }
 JCC_B(0) JCC_B(1) JCC_B(2) JCC_B(3) JCC_B(4) JCC_B(5) JCC_B(6) JCC_B(7)
@@ -902,12 +964,80 @@ static const struct {
     {ret64, ret64_b},
 };
 
+/* The same for the register's ALU forms with memory (reg op= [mem], and
+ * [mem] op= reg/imm: a read-modify-write through one pointer, a read for
+ * CMP and TEST), MOVSX loads, and the 64-bit stack's PUSH and POP. */
+static int alu_load_f(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize;
+    const void *p = fast_ptr(cpu, i, sz, false);
+    if (__builtin_expect(!p, 0))
+        return alu_load_t(cpu, i);
+    uint64_t r = alu(cpu, i->fs, sz, cpu->r[i->fd] & x86_size_mask(sz), x86_load_host(p, sz));
+    if (writes(i->fs))
+        cpu->r[i->fd] = r;
+    return i[1].tfn(cpu, i + 1);
+}
+
+static int alu_store_f(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned sz = i->opsize, op = i->fs;
+    void *p = fast_ptr(cpu, i, sz, writes(op));
+    if (__builtin_expect(!p, 0))
+        return alu_store_t(cpu, i);
+    uint64_t m = x86_size_mask(sz), a = x86_load_host(p, sz);
+    uint64_t b = i->fd == 0xff ? i->imm & m : cpu->r[i->fd] & m;
+    uint64_t r = alu(cpu, op, sz, a, b);
+    if (writes(op))
+        x86_store_host(p, sz, r);
+    return i[1].tfn(cpu, i + 1);
+}
+
+#define FAST_MOVSX(SZ)                                                                    \
+    static int movsx_load##SZ##_f(struct x86_cpu *cpu, const struct x86_insn *i)          \
+    {                                                                                     \
+        const void *p = fast_ptr(cpu, i, SZ, false);                                      \
+        if (__builtin_expect(!p, 0))                                                      \
+            return movsx_load##SZ##_t(cpu, i);                                            \
+        uint64_t v = x86_load_host(p, SZ);                                                \
+        v = (uint64_t)((int64_t)(v << (64 - 8 * SZ)) >> (64 - 8 * SZ));                   \
+        cpu->r[i->fd] = v & x86_size_mask(i->opsize);                                     \
+        return i[1].tfn(cpu, i + 1);                                                      \
+    }
+FAST_MOVSX(1)
+FAST_MOVSX(2)
+FAST_MOVSX(4)
+
+static int push64_f(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP] - 8;
+    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
+    if (__builtin_expect(!p, 0))
+        return push64_t(cpu, i);
+    x86_store_host(p, 8, cpu->r[i->fd]);
+    cpu->r[RSP] = sp;
+    return i[1].tfn(cpu, i + 1);
+}
+
+static int pop64_f(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    uint64_t sp = cpu->r[RSP];
+    const void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
+    if (__builtin_expect(!p, 0))
+        return pop64_t(cpu, i);
+    cpu->r[RSP] = sp + 8;
+    cpu->r[i->fd] = x86_load_host(p, 8); /* POP RSP: the popped value wins */
+    return i[1].tfn(cpu, i + 1);
+}
+
 static const struct {
     x86_handler fn, fast;
 } fast_movs[] = {
     {mov_load1, mov_load1_f},   {mov_load2, mov_load2_f},   {mov_load4, mov_load4_f},
     {mov_load8, mov_load8_f},   {mov_store1, mov_store1_f}, {mov_store2, mov_store2_f},
-    {mov_store4, mov_store4_f}, {mov_store8, mov_store8_f},
+    {mov_store4, mov_store4_f}, {mov_store8, mov_store8_f}, {alu_load, alu_load_f},
+    {alu_store, alu_store_f},   {movsx_load1, movsx_load1_f}, {movsx_load2, movsx_load2_f},
+    {movsx_load4, movsx_load4_f},
 };
 
 static const struct {
@@ -930,7 +1060,10 @@ static const struct {
     PURE(movzx8_rr),
     PURE(movzx16_rr),
     PURE(lea),
-    PURE(incdec),
+    PURE(inc4),
+    PURE(inc8),
+    PURE(dec4),
+    PURE(dec8),
     PAIR(jmp_ind64),
     PURE(shift_r),
     PURE(shl_i4),
@@ -1017,6 +1150,10 @@ static x86_handler twin_for(const struct x86_insn *i, enum x86_mode mode)
             return jmp_ind64_b;
         if (i->fn == jmp_ind64 && fast_ea)
             return jmp_ind64_mb;
+        if (i->fn == push64)
+            return push64_f;
+        if (i->fn == pop64)
+            return pop64_f;
     }
     if (fast_ea)
         for (size_t k = 0; k < sizeof fast_movs / sizeof fast_movs[0]; k++)
@@ -1024,6 +1161,8 @@ static x86_handler twin_for(const struct x86_insn *i, enum x86_mode mode)
                 return fast_movs[k].fast;
     if (i->fn == imul_r && mem_ok)
         return imul_r_m;
+    if (i->fn == lea && fast_ea)
+        return lea64_p;
     for (size_t k = 0; k < sizeof twins / sizeof twins[0]; k++)
         if (twins[k].fn == i->fn) {
             /* Pure: register operands only (pick() chose them so), but for

@@ -324,11 +324,47 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode);
         return (i)[1].tfn(cpu, (i) + 1);                                                 \
     } while (0)
 int x86_op_tstep(struct x86_cpu *cpu, const struct x86_insn *i);
+/* The block linked from `b` that starts at `pc` in `mode`, or NULL. */
+static inline struct x86_block *x86_linked(const struct x86_block *b, uint64_t pc,
+                                           enum x86_mode mode)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        struct x86_block *n = b->link[k];
+        if (n && n->h.pc == pc && n->h.key2 == (uint64_t)mode)
+            return n;
+    }
+    return NULL;
+}
+int x86_chain_miss(struct x86_cpu *cpu, const struct x86_insn *i, uint64_t pc);
+
 /* For the branch twins of 64-bit mode (fast.c), once the branch set rip:
- * straight on to the linked successor block when the run loop would go
- * there without a check of its own (core.c), else back to the loop with
- * X86_BRANCH. */
-int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i);
+ * the run loop's in-loop chaining (core.c, after X86_BRANCH) done by the
+ * twin itself, straight on to the next block from the block's links or else
+ * the decode cache (an indirect jump's many targets); inline, so that each
+ * kind of branch has its own indirect jump for the host to predict.  The
+ * loop's conditions hold by construction: the block started with the read
+ * cache empty, TF and RF clear, no execution breakpoints and the cache
+ * current, and only a generic handler could change that (x86_op_tstep and
+ * the flag trampoline's twin zero the budget), or a write to a code page,
+ * which sets the attention word.  At most chain_budget blocks in a row, so
+ * that the run loop still comes round (and the stack stays small where the
+ * compiler makes no tail calls).  Else back to the loop with X86_BRANCH. */
+static inline int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    struct x86_block *b = cpu->cur_blk;
+    if (cpu->chain_budget && !atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
+        uint64_t pc = cpu->seg[SEG_CS].base + cpu->rip;
+        struct x86_block *n = x86_linked(b, pc, cpu->mode);
+        if (__builtin_expect(!n || n->checked_gen != cpu->run_gen, 0))
+            return x86_chain_miss(cpu, i, pc);
+        cpu->chain_budget--;
+        cpu->cur_blk = n;
+        cpu->block_rip = cpu->rip;
+        return n->insn[0].tfn(cpu, n->insn);
+    }
+    cpu->stop = i;
+    return X86_BRANCH;
+}
 /* rip and next_rip of instruction `i` if a memory twin left them stale. */
 static inline void x86_rip_fresh(struct x86_cpu *cpu, const struct x86_insn *i)
 {
@@ -527,19 +563,18 @@ static inline void x86_flags_sync(struct x86_cpu *cpu)
     if (cpu->lf_op != LF_NONE)
         x86_flags_materialize(cpu);
 }
-/* CF alone, without materialising the rest. */
+/* CF alone, without materialising the rest: the common operations inline,
+ * the rest out of line (alu.c). */
+bool x86_flags_cf_other(const struct x86_cpu *cpu);
 static inline bool x86_flags_cf(const struct x86_cpu *cpu)
 {
-    switch (cpu->lf_op) {
-    case LF_NONE: return cpu->rflags & F_CF;
-    case LF_ADD: return cpu->lf_r < cpu->lf_a;
-    case LF_SUB: return cpu->lf_a < cpu->lf_b;
-    case LF_LOGIC: return false;
-    case LF_INC:
-    case LF_DEC: return cpu->lf_b; /* the carry from before */
-    case LF_IMUL: return cpu->lf_b;
-    default: return x86_shift_cf(cpu->lf_op, cpu->lf_size, cpu->lf_a, cpu->lf_b);
-    }
+    if (cpu->lf_op == LF_ADD)
+        return cpu->lf_r < cpu->lf_a;
+    if (cpu->lf_op == LF_SUB)
+        return cpu->lf_a < cpu->lf_b;
+    if (cpu->lf_op == LF_LOGIC)
+        return false;
+    return x86_flags_cf_other(cpu);
 }
 
 /* AF alone (F_AF or 0), by x86_flags_materialize's rules. */
