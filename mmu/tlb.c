@@ -9,6 +9,7 @@ static const struct mmu_tlb_entry invalid_entry = {MMU_TAG_INVALID, MMU_TAG_INVA
 
 void mmu_flush(struct mmu *m)
 {
+    m->gen++;
     for (int u = 0; u < 2; u++)
         for (int s = 0; s < MMU_TLB_SETS; s++)
             for (int w = 0; w < MMU_TLB_WAYS; w++)
@@ -17,6 +18,7 @@ void mmu_flush(struct mmu *m)
 
 void mmu_flush_page(struct mmu *m, uint64_t vaddr)
 {
+    m->gen++;
     uint64_t page = vaddr & MMU_PAGE_MASK;
     for (int u = 0; u < 2; u++) {
         struct mmu_tlb_entry *set = m->tlb[u][mmu_set_index(page)];
@@ -94,6 +96,7 @@ void mmu_watch_code(struct mmu *m, uint64_t addr)
     m->code_count++;
     /* Every virtual page mapping this host page loses its write tag, so
      * writes take the slow path. */
+    m->gen++;
     for (int u = 0; u < 2; u++)
         for (int s = 0; s < MMU_TLB_SETS; s++)
             for (int w = 0; w < MMU_TLB_WAYS; w++) {
@@ -145,9 +148,11 @@ void *mmu_fill(struct mmu *m, uint64_t addr, bool write, bool fetch)
         if (set[w].tag_read == page || set[w].tag_write == page || set[w].tag_exec == page)
             way = w;
     if (way < 0 || set[way].addend != host_page - (uintptr_t)page) {
-        if (way < 0) { /* replace the older way */
+        if (way < 0) { /* replace the older way (an eviction: its memos stay valid) */
             set[1] = set[0];
             way = 0;
+        } else {
+            m->gen++; /* the page now maps elsewhere: its memos go (see gen) */
         }
         set[way] = invalid_entry;
         set[way].addend = host_page - (uintptr_t)page;

@@ -65,6 +65,12 @@ struct mmu {
     unsigned code_cap, code_count;
     mmu_code_write_fn code_write;
     void *code_write_opaque;
+    /* Bumped whenever a translation the TLB gave out may have lost a
+     * permission or changed: a flush (whole or one page), a page becoming
+     * watched code (its write tags go), the switch between the supervisor
+     * and user TLBs, a refill with another host page.  A core may keep a
+     * host address from a TLB hit (a per-instruction memo) while it holds. */
+    uint64_t gen;
 };
 
 void mmu_init(struct mmu *m, const struct squib_physmap *ram);
@@ -76,7 +82,11 @@ void mmu_flush_page(struct mmu *m, uint64_t vaddr);
 /* Selects the TLB for user (true) or supervisor accesses. */
 static inline void mmu_set_user(struct mmu *m, bool user)
 {
-    m->cur = m->tlb[user ? 1 : 0];
+    struct mmu_tlb_entry (*cur)[MMU_TLB_WAYS] = m->tlb[user ? 1 : 0];
+    if (cur != m->cur) {
+        m->cur = cur;
+        m->gen++;
+    }
 }
 
 static inline unsigned mmu_set_index(uint64_t page)

@@ -282,3 +282,72 @@ Test(x86_paging, remapping_needs_a_flush_and_code_follows_the_mapping)
     cr_assert_eq(ex.kind, SQUIB_EXIT_PIO);
     cr_assert_eq(ex.pio.data, 2);
 }
+
+/* The threaded memory handlers keep a memo of the last page each touched
+ * (cpu/x86/fast.c, memo_ptr), valid while the mmu's generation holds.  The
+ * same instruction must see a remapping after INVLPG, and must fault when
+ * it runs again at CPL3 on a supervisor page it read at CPL0 (the IRETQ
+ * switches to the user TLB).  Regression tests for the memo's
+ * invalidation. */
+Test(x86_paging, memoised_translations_follow_invlpg)
+{
+    tables();
+    system_tables();
+    pte(0, 0x200000 | P);
+    pte(1, 0x201000 | P | RW);
+    static const uint8_t code[] = {
+        0xb9, 0x03, 0x00, 0x00, 0x00,                   /* 400000 mov ecx, 3 */
+        0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x40, 0x00, /* 400005 mov rax, [0x401000] */
+        0xff, 0xc9,                                     /* 40000d dec ecx */
+        0x75, 0xf4,                                     /* 40000f jnz 0x400005 */
+        0xe6, 0x80,                                     /* 400011 out 0x80, al */
+        0x0f, 0x01, 0x3c, 0x25, 0x00, 0x10, 0x40, 0x00, /* 400013 invlpg [0x401000] */
+        0xeb, 0xe3,                                     /* 40001b jmp 0x400000 */
+    };
+    memcpy(ram + 0x200000, code, sizeof code);
+    ram[0x201000] = 0x11;
+    ram[0x203000] = 0x22;
+    enter_long(0, 0x400000, 0);
+    for (unsigned k = 0; k < 4; k++) { /* the same load, its page remapped each time */
+        run();
+        cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s", squib_exit_kind_name(ex.kind));
+        cr_assert_eq(ex.pio.data, k % 2 ? 0x22 : 0x11, "round %u: 0x%x", k, ex.pio.data);
+        pte(1, (k % 2 ? 0x201000 : 0x203000) | P | RW);
+    }
+}
+
+Test(x86_paging, memoised_translations_follow_the_privilege_level)
+{
+    tables();
+    system_tables();
+    pte(0, 0x200000 | P | US);
+    pte(2, 0x202000 | P | RW); /* supervisor data */
+    pte(4, 0x204000 | P | RW | US); /* user stack */
+    static const uint8_t code[] = {
+        0xe8, 0xfb, 0x00, 0x00, 0x00,       /* 400000 call f (three times: the */
+        0xe8, 0xf6, 0x00, 0x00, 0x00,       /* 400005 call f  load's memo is set */
+        0xe8, 0xf1, 0x00, 0x00, 0x00,       /* 40000a call f  and used) */
+        0xe6, 0x80,                         /* 40000f out 0x80, al */
+        0x6a, 0x1b,                         /* 400011 push 0x1b (ss) */
+        0x68, 0x00, 0x4f, 0x40, 0x00,       /* 400013 push 0x404f00 (rsp) */
+        0x6a, 0x02,                         /* 400018 push 2 (rflags) */
+        0x6a, 0x23,                         /* 40001a push 0x23 (cs) */
+        0x68, 0x23, 0x00, 0x40, 0x00,       /* 40001c push 0x400023 */
+        0x48, 0xcf,                         /* 400021 iretq */
+        0xe8, 0xd8, 0x00, 0x00, 0x00,       /* 400023 call f (at CPL3) */
+        0xf4,                               /* 400028 hlt */
+    };
+    static const uint8_t f[] = {
+        0x48, 0x8b, 0x04, 0x25, 0x00, 0x20, 0x40, 0x00, /* 400100 f: mov rax, [0x402000] */
+        0xc3,                                           /* 400108 ret */
+    };
+    memcpy(ram + 0x200000, code, sizeof code);
+    memcpy(ram + 0x200100, f, sizeof f);
+    ram[0x202000] = 0x5a;
+    enter_long(0, 0x400000, 0);
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s", squib_exit_kind_name(ex.kind));
+    cr_assert_eq(ex.pio.data, 0x5a);
+    /* P|U: a user read of a supervisor page, from the load in f */
+    expect_pf(0x402000, 0x5, 0x400100, 0x23, 0x407f00);
+}

@@ -90,3 +90,32 @@ Test(x86_threaded, faults_and_exits_mid_chain_have_the_right_rip)
     cr_assert_eq(g.rax, 1048);
     cr_assert_eq(ex.pc, 0x101f);
 }
+
+/* A store whose memo (fast.c, memo_ptr) names a data page that then
+ * becomes code: decoding the page watches it (mmu_watch_code drops its
+ * write tags and the memos), so the same store, writing into the code now,
+ * is seen and the new code runs.  (The page holds RET, then HLT.) */
+Test(x86_threaded, a_memoised_store_into_a_page_that_became_code)
+{
+    static const uint8_t c[] = {
+        0xb0, 0xc3,                   /* 1000 mov al, 0xc3 (ret) */
+        0xb9, 0x03, 0x00, 0x00, 0x00, /* 1002 mov ecx, 3: the store's memo set */
+        0xe8, 0x1c, 0x00, 0x00, 0x00, /* 1007 call s3 */
+        0xe8, 0xef, 0x1f, 0x00, 0x00, /* 100c call 0x3000: the page becomes code */
+        0xb0, 0xf4,                   /* 1011 mov al, 0xf4 (hlt) */
+        0xb9, 0x01, 0x00, 0x00, 0x00, /* 1013 mov ecx, 1 */
+        0xe8, 0x0b, 0x00, 0x00, 0x00, /* 1018 call s3: the same store instruction */
+        0xe8, 0xde, 0x1f, 0x00, 0x00, /* 101d call 0x3000 */
+        0xbb, 0x01, 0x00, 0x00, 0x00, /* 1022 mov ebx, 1 (the stale RET ran) */
+        0xf4,                         /* 1027 hlt */
+        0x88, 0x04, 0x25, 0x00, 0x30, 0x00, 0x00, /* 1028 s3: mov [0x3000], al */
+        0xff, 0xc9,                   /* 102f dec ecx */
+        0x75, 0xf5,                   /* 1031 jnz s3 */
+        0xc3,                         /* 1033 ret */
+    };
+    gp_mode(GP_LONG64);
+    code(c, sizeof c);
+    struct squib_x86_regs g = run_hlt();
+    cr_assert_eq(ex.pc, 0x3000, "hlt at 0x%llx: the page's old code ran", (unsigned long long)ex.pc);
+    cr_assert_eq(g.rbx, 0);
+}

@@ -850,11 +850,35 @@ TWIN(jcc64_15)
  * memory, a page crossing, a code page) goes to the full twin, which runs
  * the handler with rip set.  A store that hits in the TLB is to a page
  * holding no code (those have no write tag), so no attention check. */
+/* The host address of `size` bytes at segment `seg`, offset `off` (64-bit
+ * mode), or NULL: first the instruction's memo of the page it touched last
+ * (valid while the mmu's gen holds: no flush, no privilege switch since),
+ * else the TLB (x86_mem_fast), whose hit becomes the memo.  The memo is of
+ * the access kind the instruction makes (each makes one). */
+static inline void *memo_ptr(struct x86_cpu *cpu, const struct x86_insn *i, int seg,
+                             uint64_t off, unsigned size, bool write)
+{
+    struct x86_insn *mi = (struct x86_insn *)i; /* the memo is the block's own state */
+    uint64_t a = seg >= SEG_FS ? cpu->seg[seg].base + off : off;
+    if (__builtin_expect((a & MMU_PAGE_MASK) == mi->memo_page &&
+                             mi->memo_gen == cpu->mmu->gen &&
+                             (a & (MMU_PAGE_SIZE - 1)) <= MMU_PAGE_SIZE - size,
+                         1))
+        return (void *)(uintptr_t)(a + mi->memo_add);
+    void *p = x86_mem_fast(cpu, seg, off, size, write);
+    if (p) {
+        mi->memo_page = a & MMU_PAGE_MASK;
+        mi->memo_gen = cpu->mmu->gen;
+        mi->memo_add = (uintptr_t)p - (uintptr_t)a;
+    }
+    return p;
+}
+
 static inline void *fast_ptr(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size,
                              bool write)
 {
     uint64_t off = (uint64_t)i->disp + cpu->r[i->eb] + (cpu->r[i->ex] << i->scale);
-    return x86_mem_fast(cpu, i->seg, off, size, write);
+    return memo_ptr(cpu, i, i->seg, off, size, write);
 }
 #define FAST_MOV(SZ)                                                                      \
     static int mov_load##SZ##_f(struct x86_cpu *cpu, const struct x86_insn *i)            \
@@ -931,7 +955,7 @@ static int jmp_ind64_mb(struct x86_cpu *cpu, const struct x86_insn *i)
 static int call64_b(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
-    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
+    void *p = memo_ptr(cpu, i, SEG_SS, sp, 8, true);
     if (__builtin_expect(!p, 0))
         return call64_t(cpu, i);
     uint64_t nr = next_rip64(cpu, i);
@@ -944,7 +968,7 @@ static int call64_b(struct x86_cpu *cpu, const struct x86_insn *i)
 static int ret64_b(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP];
-    const void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
+    const void *p = memo_ptr(cpu, i, SEG_SS, sp, 8, false);
     if (__builtin_expect(!p, 0))
         return ret64_t(cpu, i);
     cpu->rip = x86_load_host(p, 8);
@@ -1011,7 +1035,7 @@ FAST_MOVSX(4)
 static int push64_f(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP] - 8;
-    void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, true);
+    void *p = memo_ptr(cpu, i, SEG_SS, sp, 8, true);
     if (__builtin_expect(!p, 0))
         return push64_t(cpu, i);
     x86_store_host(p, 8, cpu->r[i->fd]);
@@ -1022,7 +1046,7 @@ static int push64_f(struct x86_cpu *cpu, const struct x86_insn *i)
 static int pop64_f(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     uint64_t sp = cpu->r[RSP];
-    const void *p = x86_mem_fast(cpu, SEG_SS, sp, 8, false);
+    const void *p = memo_ptr(cpu, i, SEG_SS, sp, 8, false);
     if (__builtin_expect(!p, 0))
         return pop64_t(cpu, i);
     cpu->r[RSP] = sp + 8;
@@ -1185,4 +1209,5 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode)
         i->fn = sync_then_call;
     }
     i->tfn = twin_for(i, mode);
+    i->memo_page = MMU_TAG_INVALID; /* no memo yet (never a page address) */
 }

@@ -84,6 +84,11 @@ struct x86_insn {
      * threaded twin for the specialised handlers (fast.c), x86_op_tstep for
      * the rest; a block ends with a terminator whose tfn stops. */
     x86_handler tfn;
+    /* The threaded memory handlers' memo of their last TLB hit (fast.c,
+     * memo_ptr): the page, the host addend, and the mmu's gen it is valid
+     * in (mmu/tlb.h).  Written while the block runs. */
+    uint64_t memo_page, memo_gen;
+    uintptr_t memo_add;
     int64_t disp;
     uint64_t imm, imm2;
 };
