@@ -296,8 +296,7 @@ Test(a64_debug, breakpoint_at_el1)
 }
 
 /* The guest programs a breakpoint itself (from the normal block loop into
- * the debug loop) and unmasks D: the breakpoint fires.  A linked or
- * context breakpoint is not implemented and says so. */
+ * the debug loop) and unmasks D: the breakpoint fires. */
 Test(a64_debug, guest_programs_a_breakpoint)
 {
     static const uint32_t k[] = {
@@ -317,13 +316,105 @@ Test(a64_debug, guest_programs_a_breakpoint)
     iss_is(esr, 0x22);
     cr_assert_eq(R.spsr_el1 & 0x3df, EL1H_D_CLEAR);
     X(5, 0);
+}
 
+/* Context matching (D2.9): BRP5 is the one context-aware breakpoint
+ * (ID_AA64DFR0_EL1.CTX_CMPs = 0).  An unlinked context ID breakpoint
+ * (BT 0b0010) fires on the first instruction run while CONTEXTIDR_EL1
+ * equals DBGBVR5[31:0]; a linked address breakpoint (BT 0b0001) fires only
+ * while its linked context breakpoint (BT 0b0011, LBN) matches; so does a
+ * linked watchpoint (WT = 1).  Context types on a breakpoint that is not
+ * context-aware, and links to a disabled one, never match.  (Regression:
+ * enabling any of these was an INTERNAL_ERROR.) */
+#define CONTEXTIDR_EL1 SYSREG(3, 0, 13, 0, 1)
+static void context_setup(uint64_t contextidr)
+{
+    static const uint32_t k[] = {
+        0xd2800025, /* KCODE+0 mov x5, #1 */
+        0xd2800046, /* KCODE+4 mov x6, #2 */
+        0xf9400047, /* KCODE+8 ldr x7, [x2] */
+        HVC0,
+    };
+    load_at(KCODE, k, N(k));
+    for (unsigned n = 0; n < 6; n++)
+        sysreg_set(DBGBCR(n), 0);
+    for (unsigned n = 0; n < 4; n++)
+        sysreg_set(DBGWCR(n), 0);
+    sysreg_set(OSLAR_EL1, 0);
+    sysreg_set(MDSCR_EL1, MDE | KDE);
+    sysreg_set(CONTEXTIDR_EL1, contextidr);
     R.pc = KCODE;
-    R.pstate = 0x3c5;
-    R.x[0] = BCR_EL1 | 2u << 20; /* BT = 0b0010: context ID match */
-    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
-    cr_assert_eq(ex.pc, KCODE + 4);
-    cr_assert(strstr(ex.internal.message, "DBGBCR0_EL1.BT=2"), "%s", ex.internal.message);
+    R.pstate = EL1H_D_CLEAR;
+    R.x[2] = KCODE + 0x800;
+    R.x[5] = R.x[6] = 0;
+}
+
+/* Runs to the snippet's own HVC: no debug exception on the way (the
+ * vectors are HVCs too). */
+static void run_to_end(void)
+{
+    go_hvc();
+    cr_assert_eq(ex.pc, KCODE + 12, "HVC at 0x%llx: an exception was taken",
+                 (unsigned long long)ex.pc);
+}
+
+Test(a64_debug, context_id_and_linked_breakpoints)
+{
+    /* Unlinked context ID match on BRP5: fires at once, and only on a match. */
+    context_setup(0x1234);
+    sysreg_set(DBGBVR(5), 0x1234);
+    sysreg_set(DBGBCR(5), BCR_EL1 | 2u << 20);
+    iss_is(expect_exception(0x200, 0x31, KCODE), 0x22);
+    context_setup(0x1235);
+    sysreg_set(DBGBVR(5), 0x1234);
+    sysreg_set(DBGBCR(5), BCR_EL1 | 2u << 20);
+    run_to_end();
+    /* The same type on BRP0, which is not context-aware: never. */
+    context_setup(0x1234);
+    sysreg_set(DBGBVR(0), 0x1234);
+    sysreg_set(DBGBCR(0), BCR_EL1 | 2u << 20);
+    run_to_end();
+    X(6, 2);
+
+    /* BRP0: address KCODE+4 linked (LBN 5) to BRP5, linked context ID. */
+    for (unsigned round = 0; round < 3; round++) {
+        context_setup(round == 1 ? 0x99 : 0x77);
+        sysreg_set(DBGBVR(5), 0x77);
+        sysreg_set(DBGBCR(5), (round == 2 ? 0 : 1) | 1u << 1 | 3u << 20);
+        sysreg_set(DBGBVR(0), KCODE + 4);
+        sysreg_set(DBGBCR(0), BCR_EL1 | 1u << 20 | 5u << 16);
+        if (round == 0) { /* context matches: the address breakpoint fires */
+            expect_exception(0x200, 0x31, KCODE + 4);
+            X(5, 1);
+            X(6, 0);
+        } else { /* another context, or the linked breakpoint disabled */
+            run_to_end();
+            X(6, 2);
+        }
+    }
+    /* A linked context ID breakpoint alone generates nothing. */
+    context_setup(0x77);
+    sysreg_set(DBGBVR(5), 0x77);
+    sysreg_set(DBGBCR(5), BCR_EL1 | 3u << 20);
+    run_to_end();
+}
+
+Test(a64_debug, linked_watchpoint)
+{
+    for (unsigned round = 0; round < 2; round++) {
+        context_setup(round ? 0x42 : 0x41);
+        sysreg_set(DBGBVR(5), 0x41);
+        sysreg_set(DBGBCR(5), BCR_EL1 | 3u << 20);
+        sysreg_set(DBGWVR(0), KCODE + 0x800);
+        sysreg_set(DBGWCR(0), WCR(1, 1, 0xff, 0) | 1u << 20 | 5u << 16);
+        if (round == 0) {
+            uint64_t esr = expect_exception(0x200, 0x35, KCODE + 8);
+            iss_is(esr, 0x22);
+            cr_assert_eq(sysreg_get(FAR_EL1), KCODE + 0x800);
+        } else {
+            run_to_end();
+        }
+    }
 }
 
 /* ---- watchpoints ----------------------------------------------------------------- */

@@ -48,9 +48,16 @@
  * word.
  *
  * Breakpoints (D2.9): DBGBCR<n>.E, BT = 0b0000 (unlinked instruction
- * address match; the linked and context-ID types are not implemented and
- * enabling one is an INTERNAL_ERROR naming it), PMC (0b01 EL1, 0b10 EL0,
- * 0b11 both), BAS[0] (A64 instructions are word aligned), DBGBVR<n>[48:2].
+ * address match), 0b0001 (address match linked to a context breakpoint,
+ * DBGBCR.LBN), 0b0010 (unlinked context ID match: CONTEXTIDR_EL1 equals
+ * DBGBVR<n>[31:0], on every instruction) and 0b0011 (linked context ID
+ * match: only through a link); context matching only on the context-aware
+ * breakpoint (ID_AA64DFR0_EL1.CTX_CMPs = 0: one, the highest-numbered).  A
+ * link to a disabled, non-context-aware or other-typed breakpoint, and the
+ * reserved types (VMID and mismatch types need EL2 or AArch32), never
+ * match: of the CONSTRAINED UNPREDICTABLE choices, "as if disabled".  PMC
+ * (0b01 EL1, 0b10 EL0, 0b11 both), BAS[0] (A64 instructions are word
+ * aligned), DBGBVR<n>[48:2].
  * EC 0x30/0x31, IFSC 0x22, ELR = the instruction (not executed); FAR is
  * UNKNOWN and left as it was.  They are checked after a successful fetch
  * (an Instruction Abort has priority).
@@ -59,8 +66,8 @@
  * EL0 accesses), LSC (bit 0 loads, bit 1 stores; atomics are both), BAS
  * (bytes of the doubleword at DBGWVR<n>[48:3], or of the word at [48:2]
  * when bit 2 is set), MASK (3-31: an aligned 2^MASK range, BAS ignored; 1
- * and 2 are reserved and never match); linked watchpoints (WT = 1) are an
- * INTERNAL_ERROR like linked breakpoints.  Before an instruction runs its
+ * and 2 are reserved and never match); a linked watchpoint (WT = 1) also
+ * needs its linked context breakpoint to match.  Before an instruction runs its
  * memory accesses are computed from its word (ldst_access below: every
  * A64 load/store class, the SIMD&FP and structure forms included, and DC
  * ZVA as a 64-byte store); an access element that hits takes EC 0x34/0x35
@@ -97,6 +104,7 @@
 #define MDSCR_MDE (1ULL << 15)
 #define MDSCR_KEPT (MDSCR_SS | 1ULL << 12 | MDSCR_KDE | MDSCR_MDE) /* + TDCC */
 #define BCR_KEPT 0x00ffe1e7ULL /* BT, LBN, SSC, HMC, BAS, PMC, E */
+#define CTX_BP (A64_NBRP - 1)  /* the context-aware breakpoint */
 #define WCR_KEPT 0x1f1fffffULL /* MASK, WT, LBN, SSC, HMC, BAS, LSC, PAC, E */
 #define VA_BITS 0x0001ffffffffffffULL /* DBGBVR/DBGWVR hold VA[48:2] */
 #define SPSR_SS (1ULL << 21)
@@ -208,7 +216,9 @@ void a64_dbg_write(struct a64_cpu *c, uint32_t enc, uint64_t v)
     uint64_t *p = bank_reg(c, enc);
     if (p) {
         unsigned op2 = enc & 7;
-        *p = op2 == 5 ? v & BCR_KEPT : op2 == 7 ? v & WCR_KEPT : v & ~3ULL;
+        /* The context-aware DBGBVR also holds a context ID in bits 31:0. */
+        bool ctx = op2 == 4 && ((enc >> 3) & 15) == CTX_BP;
+        *p = op2 == 5 ? v & BCR_KEPT : op2 == 7 ? v & WCR_KEPT : ctx ? v : v & ~3ULL;
     } else {
         switch (enc) {
         case ENC_MDSCR:
@@ -247,16 +257,6 @@ int a64_dbg_mrs(struct a64_cpu *c, const struct a64_insn *i, uint32_t enc)
 /* Ends the block: what run loop to use may change. */
 int a64_dbg_msr(struct a64_cpu *c, const struct a64_insn *i, uint32_t enc, uint64_t v)
 {
-    if ((enc & ~(uint32_t)0x7f) == ENC(2, 0, 0, 0, 0) && (v & 1)) {
-        unsigned n = (enc >> 3) & 15;
-        if ((enc & 7) == 5 && ((v >> 20) & 15) != 0)
-            return a64_fail(c, i,
-                            "DBGBCR%u_EL1.BT=%u: linked and context-matching breakpoints are "
-                            "not implemented (only BT=0, unlinked address match)",
-                            n, (unsigned)((v >> 20) & 15));
-        if ((enc & 7) == 7 && ((v >> 20) & 1))
-            return a64_fail(c, i, "DBGWCR%u_EL1.WT=1: linked watchpoints are not implemented", n);
-    }
     a64_dbg_write(c, enc, v);
     return a64_op_next(c, i);
 }
@@ -367,18 +367,40 @@ bool a64_dbg_bp_live(const struct a64_cpu *c)
     return c->hd.bp_on && (c->hd.mdscr & MDSCR_MDE) && !vmm_owns_hw(c) && enabled_here(c);
 }
 
-/* AArch64.BreakpointMatch() for BT = 0b0000 at the current EL. */
+/* CONTEXTIDR_EL1 against the context-aware DBGBVR's context ID. */
+static bool context_match(const struct a64_cpu *c)
+{
+    return (uint32_t)c->sys[A64_SYS_CONTEXTIDR] == (uint32_t)c->hd.bvr[CTX_BP];
+}
+
+/* A breakpoint or watchpoint linked to breakpoint `lbn`: that one must be
+ * the context-aware breakpoint, enabled, of the linked context ID type,
+ * and match (AArch64.StateMatch's linked_match). */
+static bool linked_match(const struct a64_cpu *c, unsigned lbn)
+{
+    uint64_t bcr = c->hd.bcr[CTX_BP];
+    return lbn == CTX_BP && (bcr & 1) && ((bcr >> 20) & 15) == 3 && context_match(c);
+}
+
+/* AArch64.BreakpointMatch() at the current EL. */
 static bool bp_match(const struct a64_cpu *c, unsigned n, uint64_t pc)
 {
     uint64_t bcr = c->hd.bcr[n];
-    if (!(bcr & 1) || ((bcr >> 20) & 15) != 0)
+    unsigned pmc = (bcr >> 1) & 3, bt = (bcr >> 20) & 15;
+    if (!(bcr & 1) || (c->el ? !(pmc & 1) : !(pmc & 2)))
         return false;
-    unsigned pmc = (bcr >> 1) & 3;
-    if (c->el ? !(pmc & 1) : !(pmc & 2))
+    bool address = ((bcr >> 5) & 1) && /* BAS[0]: the word at the address */
+                   ((pc ^ c->hd.bvr[n]) & VA_BITS & ~3ULL) == 0;
+    switch (bt) {
+    case 0: /* unlinked address match */
+        return address;
+    case 1: /* linked address match */
+        return address && linked_match(c, (bcr >> 16) & 15);
+    case 2: /* unlinked context ID match */
+        return n == CTX_BP && context_match(c);
+    default: /* 3: linked context ID, matched through its links; reserved */
         return false;
-    if (!((bcr >> 5) & 1)) /* BAS[0]: the word at the address */
-        return false;
-    return ((pc ^ c->hd.bvr[n]) & VA_BITS & ~3ULL) == 0;
+    }
 }
 
 bool a64_dbg_bp_within(const struct a64_cpu *c, uint64_t pc, unsigned count)
@@ -591,6 +613,8 @@ static int wp_match(const struct a64_cpu *c, unsigned n, uint64_t ea, unsigned l
             hit = (x & ~7ULL) == (wvr & ~7ULL) && ((bas >> (x & 7)) & 1);
         }
     }
+    if (hit && ((wcr >> 20) & 1) && !linked_match(c, (wcr >> 16) & 15)) /* WT: linked */
+        return 0;
     return hit ? 1 + st : 0;
 }
 

@@ -70,6 +70,8 @@ static const struct a64_sysreg sysregs[] = {
      * is what KVM and QEMU reset it to, and what firmware and Linux expect
      * to have to enable (a64_fp_enabled). */
     {ENC(3, 0, 1, 0, 2), SR_STORED, 0, "CPACR_EL1", 0},
+    /* Read by the context-matching breakpoints (a64_debug.c). */
+    {ENC(3, 0, 13, 0, 1), SR_STORED, 0, "CONTEXTIDR_EL1", 0},
     /* Cortex-A72's CTR_EL0: 64-byte lines, VIPT instruction cache. */
     {ENC(3, 3, 0, 0, 1), SR_STORED, SR_RO | SR_EL0_UCT, "CTR_EL0", 0x8444C004},
     {ENC(3, 0, 0, 0, 0), SR_STORED, SR_RO, "MIDR_EL1", 0x410FD083},
@@ -92,7 +94,6 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 0, 5, 1, 0), SR_STORED, 0, "AFSR0_EL1", 0},
     {ENC(3, 0, 5, 1, 1), SR_STORED, 0, "AFSR1_EL1", 0},
     {ENC(3, 0, 10, 3, 0), SR_STORED, 0, "AMAIR_EL1", 0},
-    {ENC(3, 0, 13, 0, 1), SR_STORED, 0, "CONTEXTIDR_EL1", 0},
     {ENC(3, 0, 13, 0, 4), SR_STORED, 0, "TPIDR_EL1", 0},
     {ENC(3, 0, 14, 1, 0), SR_TIMER, 0, "CNTKCTL_EL1", 0},
     /* The generic timer (a64_timer.c). */
@@ -282,6 +283,7 @@ void a64_regs_reset(struct a64_cpu *c)
         [A64_SYS_MAIR] = ENC(3, 0, 10, 2, 0), [A64_SYS_ESR] = ENC(3, 0, 5, 2, 0),
         [A64_SYS_FAR] = ENC(3, 0, 6, 0, 0),   [A64_SYS_PAR] = ENC(3, 0, 7, 4, 0),
         [A64_SYS_VBAR] = ENC(3, 0, 12, 0, 0), [A64_SYS_CPACR] = ENC(3, 0, 1, 0, 2),
+        [A64_SYS_CONTEXTIDR] = ENC(3, 0, 13, 0, 1),
     };
     for (unsigned k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
         if (sysregs[k].enc != fixed[k])
