@@ -21,54 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/cli_harness.h"
+
 #define ROM_TIMEOUT_S 20 /* each ROM runs in well under a second */
 
-struct result {
-    int status; /* exit status, or 128 + signal */
-    char out[131072], err[16384];
-};
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-}
-
-/* Runs squib with args (NULL-terminated), stdin from /dev/null, killed
- * after `timeout_s` seconds. */
-static void run_squib(struct result *r, const char *const *args, unsigned timeout_s)
-{
-    char out[] = "/tmp/squib-rom-out-XXXXXX", err[] = "/tmp/squib-rom-err-XXXXXX";
-    int fo = mkstemp(out), fe = mkstemp(err);
-    cr_assert(fo >= 0 && fe >= 0);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        dup2(in, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        const char *argv[64] = {SQUIB_CLI};
-        for (int k = 0; args[k] && k < 62; k++)
-            argv[k + 1] = args[k];
-        signal(SIGALRM, SIG_DFL);
-        alarm(timeout_s);
-        execv(SQUIB_CLI, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    slurp(out, r->out, sizeof r->out);
-    slurp(err, r->err, sizeof r->err);
-    close(fo);
-    close(fe);
-    unlink(out);
-    unlink(err);
-}
 
 /* Runs roms/arm64/<name>.S's binary on `machine` (-M). */
 static void run_rom(struct result *r, const char *name, const char *machine)
@@ -80,7 +36,7 @@ static void run_rom(struct result *r, const char *name, const char *machine)
     snprintf(loader, sizeof loader, "loader,file=%s,addr=0x40200000,cpu-num=0", path);
     const char *a[] = {"-accel", "interp", "-M", machine, "-m", "64", "-nodefaults",
                        "-nographic", "-device", loader, NULL};
-    run_squib(r, a, ROM_TIMEOUT_S);
+    run_squib_for(r, a, ROM_TIMEOUT_S);
     cr_assert_neq(r->status, 128 + SIGALRM, "%s hung (killed after %u s); output so far:\n%s",
                   name, ROM_TIMEOUT_S, r->out);
 }
@@ -240,6 +196,6 @@ Test(a64_roms, a_hanging_guest_is_killed)
     static struct result r;
     const char *a[] = {"-accel", "interp", "-M", "virt", "-nographic", "-device",
                        "loader,addr=0x40000000,data=0x14000000,data-len=4,cpu-num=0", NULL};
-    run_squib(&r, a, 1);
+    run_squib_for(&r, a, 1);
     cr_assert_eq(r.status, 128 + SIGALRM, "status %d: %s", r.status, r.err);
 }

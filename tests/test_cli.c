@@ -10,50 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/cli_harness.h"
+
 #include "squib/accel.h"
 
-struct result {
-    int status; /* exit status, or 128 + signal */
-    char out[65536], err[65536];
-};
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-}
-
-/* Runs squib with argv (NULL-terminated), stdin from /dev/null. */
-static void run_squib(struct result *r, const char *const *args)
-{
-    char out[] = "/tmp/squib-cli-out-XXXXXX", err[] = "/tmp/squib-cli-err-XXXXXX";
-    int fo = mkstemp(out), fe = mkstemp(err);
-    cr_assert(fo >= 0 && fe >= 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        dup2(in, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        const char *argv[64] = {SQUIB_CLI};
-        for (int k = 0; args[k] && k < 62; k++)
-            argv[k + 1] = args[k];
-        execv(SQUIB_CLI, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    slurp(out, r->out, sizeof r->out);
-    slurp(err, r->err, sizeof r->err);
-    close(fo);
-    close(fe);
-    unlink(out);
-    unlink(err);
-}
 
 #define X86_ROM SQUIB_ROM_DIR "/x86-hello.bin"
 #define A64_ROM SQUIB_ROM_DIR "/arm64-hello.bin"

@@ -185,22 +185,11 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
 #define EXT_S64(T, v) ((uint64_t)(int64_t)(T)(v))
 #define EXT_S32(T, v) ((uint64_t)(uint32_t)(int32_t)(T)(v))
 
-/* name, memory type, signed type for extension, extension, A64_EXT_ kind */
-#define LOAD_FNS(name, T, ST, EXT, KIND)                                                 \
-    static inline __attribute__((always_inline)) int name##_at(                           \
-        struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, uint64_t wbval)       \
-    {                                                                                     \
-        const void *p;                                                                    \
-        if (__builtin_expect((addr & (sizeof(T) - 1)) == 0, 1) &&                         \
-            (p = mmu_probe(c->mmu, addr, false)) != NULL) {                               \
-            T v;                                                                          \
-            memcpy(&v, p, sizeof v);                                                      \
-            c->x[i->d] = EXT(ST, v);                                                      \
-            c->x[i->a] = wbval;                                                           \
-            return A64_NEXT;                                                              \
-        }                                                                                 \
-        return load_slow(c, i, addr, sizeof(T), KIND, wbval);                             \
-    }                                                                                     \
+/* The addressing forms of one load or store, over name##_at(address,
+ * writeback value): base + offset (unsigned offset, unscaled, pre/post-index
+ * with the writeback in imm2), the same with SP as the base, and register
+ * offset, extended or a 64-bit index. */
+#define ADDRESS_FORMS(name)                                                              \
     static int op_##name(struct a64_cpu *c, const struct a64_insn *i)                     \
     {                                                                                     \
         uint64_t base = c->x[i->n];                                                       \
@@ -225,6 +214,24 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
             return a64_sp_fault(c, i);                                                    \
         return name##_at(c, i, c->x[i->n] + (c->x[i->m] << i->p2), 0);                   \
     }
+
+/* name, memory type, signed type for extension, extension, A64_EXT_ kind */
+#define LOAD_FNS(name, T, ST, EXT, KIND)                                                 \
+    static inline __attribute__((always_inline)) int name##_at(                           \
+        struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, uint64_t wbval)       \
+    {                                                                                     \
+        const void *p;                                                                    \
+        if (__builtin_expect((addr & (sizeof(T) - 1)) == 0, 1) &&                         \
+            (p = mmu_probe(c->mmu, addr, false)) != NULL) {                               \
+            T v;                                                                          \
+            memcpy(&v, p, sizeof v);                                                      \
+            c->x[i->d] = EXT(ST, v);                                                      \
+            c->x[i->a] = wbval;                                                           \
+            return A64_NEXT;                                                              \
+        }                                                                                 \
+        return load_slow(c, i, addr, sizeof(T), KIND, wbval);                             \
+    }                                                                                     \
+    ADDRESS_FORMS(name)
 
 LOAD_FNS(ldrb, uint8_t, int8_t, EXT_ZERO, A64_EXT_ZERO)
 LOAD_FNS(ldrh, uint16_t, int16_t, EXT_ZERO, A64_EXT_ZERO)
@@ -253,30 +260,7 @@ LOAD_FNS(ldrsh_w, uint16_t, int16_t, EXT_S32, A64_EXT_S32)
         }                                                                                 \
         return store_slow(c, i, addr, sizeof(T), v, wbval);                               \
     }                                                                                     \
-    static int op_##name(struct a64_cpu *c, const struct a64_insn *i)                     \
-    {                                                                                     \
-        uint64_t base = c->x[i->n];                                                       \
-        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
-    }                                                                                     \
-    static int op_##name##_sp(struct a64_cpu *c, const struct a64_insn *i)                \
-    {                                                                                     \
-        uint64_t base = c->x[A64_SP];                                                     \
-        if (a64_sp_misaligned(c))                                                         \
-            return a64_sp_fault(c, i);                                                    \
-        return name##_at(c, i, base + i->imm, base + i->imm2);                            \
-    }                                                                                     \
-    static int op_##name##_r(struct a64_cpu *c, const struct a64_insn *i)                 \
-    {                                                                                     \
-        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
-            return a64_sp_fault(c, i);                                                    \
-        return name##_at(c, i, c->x[i->n] + a64_extend_reg(c, i), 0);                    \
-    }                                                                                     \
-    static int op_##name##_rx(struct a64_cpu *c, const struct a64_insn *i)                \
-    {                                                                                     \
-        if (__builtin_expect(i->n == A64_SP, 0) && a64_sp_misaligned(c))                 \
-            return a64_sp_fault(c, i);                                                    \
-        return name##_at(c, i, c->x[i->n] + (c->x[i->m] << i->p2), 0);                   \
-    }
+    ADDRESS_FORMS(name)
 
 STORE_FNS(strb, uint8_t)
 STORE_FNS(strh, uint16_t)

@@ -324,10 +324,7 @@ int x86_chain_miss(struct x86_cpu *cpu, const struct x86_insn *i, uint64_t pc)
     if (n && n->checked_gen == cpu->run_gen) {
         b->link[b->link_next] = n;
         b->link_next ^= 1;
-        cpu->chain_budget--;
-        cpu->cur_blk = n;
-        cpu->block_rip = cpu->rip;
-        return n->insn[0].tfn(cpu, n->insn);
+        return x86_chain_to(cpu, n);
     }
     cpu->stop = i;
     return X86_BRANCH;

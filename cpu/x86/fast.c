@@ -976,9 +976,20 @@ static int ret64_b(struct x86_cpu *cpu, const struct x86_insn *i)
     return x86_chain(cpu, i);
 }
 
-static const struct {
+/* A handler and the threaded fast twin that stands in for it. */
+struct fast_twin {
     x86_handler fn, fast;
-} branches[] = {
+};
+
+static x86_handler find_fast(const struct fast_twin *t, size_t n, x86_handler fn)
+{
+    for (size_t k = 0; k < n; k++)
+        if (t[k].fn == fn)
+            return t[k].fast;
+    return NULL;
+}
+
+static const struct fast_twin branches[] = {
     {jcc64_0, jcc64_0_b},   {jcc64_1, jcc64_1_b},   {jcc64_2, jcc64_2_b},
     {jcc64_3, jcc64_3_b},   {jcc64_4, jcc64_4_b},   {jcc64_5, jcc64_5_b},
     {jcc64_6, jcc64_6_b},   {jcc64_7, jcc64_7_b},   {jcc64_8, jcc64_8_b},
@@ -1054,9 +1065,7 @@ static int pop64_f(struct x86_cpu *cpu, const struct x86_insn *i)
     return i[1].tfn(cpu, i + 1);
 }
 
-static const struct {
-    x86_handler fn, fast;
-} fast_movs[] = {
+static const struct fast_twin fast_movs[] = {
     {mov_load1, mov_load1_f},   {mov_load2, mov_load2_f},   {mov_load4, mov_load4_f},
     {mov_load8, mov_load8_f},   {mov_store1, mov_store1_f}, {mov_store2, mov_store2_f},
     {mov_store4, mov_store4_f}, {mov_store8, mov_store8_f}, {alu_load, alu_load_f},
@@ -1166,10 +1175,10 @@ static x86_handler twin_for(const struct x86_insn *i, enum x86_mode mode)
 {
     bool mem_ok = i->mod != 3 && !i->rip_rel; /* no rip needed for the address */
     bool fast_ea = mem_ok && i->adsize == 8;   /* and x86_ea64 set up */
+    x86_handler f;
     if (mode == X86_MODE_LONG64) { /* pick() chose these for 64-bit mode only */
-        for (size_t k = 0; k < sizeof branches / sizeof branches[0]; k++)
-            if (branches[k].fn == i->fn)
-                return branches[k].fast;
+        if ((f = find_fast(branches, sizeof branches / sizeof branches[0], i->fn)))
+            return f;
         if (i->fn == jmp_ind64 && i->mod == 3)
             return jmp_ind64_b;
         if (i->fn == jmp_ind64 && fast_ea)
@@ -1179,10 +1188,8 @@ static x86_handler twin_for(const struct x86_insn *i, enum x86_mode mode)
         if (i->fn == pop64)
             return pop64_f;
     }
-    if (fast_ea)
-        for (size_t k = 0; k < sizeof fast_movs / sizeof fast_movs[0]; k++)
-            if (fast_movs[k].fn == i->fn)
-                return fast_movs[k].fast;
+    if (fast_ea && (f = find_fast(fast_movs, sizeof fast_movs / sizeof fast_movs[0], i->fn)))
+        return f;
     if (i->fn == imul_r && mem_ok)
         return imul_r_m;
     if (i->fn == lea && fast_ea)

@@ -292,36 +292,34 @@ void x86_specialise(struct x86_insn *i, enum x86_mode mode);
  * cpu->rip_stale set, and whatever may need rip on their slow paths (a
  * fault, an exit, a generic handler) calls x86_rip_fresh first, so rip is
  * computed only when an access leaves the TLB fast path. */
+/* After the handler: on X86_NEXT the next instruction, unless the
+ * attention word stops the block; else stop here. */
+#define X86_TNEXT(cpu, i, R)                                                             \
+    do {                                                                                 \
+        if (__builtin_expect((R) == X86_NEXT, 1)) {                                      \
+            if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
+                                                       memory_order_relaxed), 1))        \
+                return (i)[1].tfn(cpu, (i) + 1);                                         \
+            (cpu)->stop = (i) + 1;                                                       \
+            return X86_NEXT;                                                             \
+        }                                                                                \
+        (cpu)->stop = (i);                                                               \
+        return (R);                                                                      \
+    } while (0)
 #define X86_TSTEP_BODY(cpu, i, CALL)                                                     \
     do {                                                                                 \
         uint64_t m_ = x86_ip_mask(cpu);                                                  \
         (cpu)->rip = ((cpu)->block_rip + (i)->off) & m_;                                 \
         (cpu)->next_rip = ((cpu)->rip + (i)->len) & m_;                                  \
         int r_ = CALL;                                                                   \
-        if (__builtin_expect(r_ == X86_NEXT, 1)) {                                       \
-            if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
-                                                       memory_order_relaxed), 1))        \
-                return (i)[1].tfn(cpu, (i) + 1);                                         \
-            (cpu)->stop = (i) + 1;                                                       \
-            return X86_NEXT;                                                             \
-        }                                                                                \
-        (cpu)->stop = (i);                                                               \
-        return r_;                                                                       \
+        X86_TNEXT(cpu, i, r_);                                                           \
     } while (0)
 #define X86_TMEM_BODY(cpu, i, CALL)                                                      \
     do {                                                                                 \
         (cpu)->rip_stale = true;                                                         \
         int r_ = CALL;                                                                   \
         (cpu)->rip_stale = false;                                                        \
-        if (__builtin_expect(r_ == X86_NEXT, 1)) {                                       \
-            if (__builtin_expect(!atomic_load_explicit(&(cpu)->env->attention,          \
-                                                       memory_order_relaxed), 1))        \
-                return (i)[1].tfn(cpu, (i) + 1);                                         \
-            (cpu)->stop = (i) + 1;                                                       \
-            return X86_NEXT;                                                             \
-        }                                                                                \
-        (cpu)->stop = (i);                                                               \
-        return r_;                                                                       \
+        X86_TNEXT(cpu, i, r_);                                                           \
     } while (0)
 #define X86_TPURE_BODY(cpu, i, CALL)                                                     \
     do {                                                                                 \
@@ -341,6 +339,14 @@ static inline struct x86_block *x86_linked(const struct x86_block *b, uint64_t p
     return NULL;
 }
 int x86_chain_miss(struct x86_cpu *cpu, const struct x86_insn *i, uint64_t pc);
+/* Goes on to block `n`, at rip, as one more chained block. */
+static inline int x86_chain_to(struct x86_cpu *cpu, struct x86_block *n)
+{
+    cpu->chain_budget--;
+    cpu->cur_blk = n;
+    cpu->block_rip = cpu->rip;
+    return n->insn[0].tfn(cpu, n->insn);
+}
 
 /* For the branch twins of 64-bit mode (fast.c), once the branch set rip:
  * the run loop's in-loop chaining (core.c, after X86_BRANCH) done by the
@@ -362,10 +368,7 @@ static inline int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
         struct x86_block *n = x86_linked(b, pc, cpu->mode);
         if (__builtin_expect(!n || n->checked_gen != cpu->run_gen, 0))
             return x86_chain_miss(cpu, i, pc);
-        cpu->chain_budget--;
-        cpu->cur_blk = n;
-        cpu->block_rip = cpu->rip;
-        return n->insn[0].tfn(cpu, n->insn);
+        return x86_chain_to(cpu, n);
     }
     cpu->stop = i;
     return X86_BRANCH;
