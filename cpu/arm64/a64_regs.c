@@ -134,9 +134,8 @@ static const struct a64_sysreg sysregs[] = {
     DBG_BANK(0), DBG_BANK(1), DBG_BANK(2), DBG_BANK(3),
 #undef DBG_BANK
     /* ID_AA64DFR0_EL1: DebugVer = 6 (ARMv8.0 debug), BRPs = A64_NBRP - 1,
-     * WRPs = A64_NWRP - 1, CTX_CMPs = 0 (one context-aware breakpoint is
-     * the minimum the field can say; context matching is not implemented:
-     * a64_debug.c), no PMU, no trace. */
+     * WRPs = A64_NWRP - 1, CTX_CMPs = 0 (one context-aware breakpoint, the
+     * highest-numbered: a64_debug.c), no PMU, no trace. */
     {ENC(3, 0, 0, 5, 0), SR_STORED, SR_RO, "ID_AA64DFR0_EL1",
      6 | (A64_NBRP - 1) << 12 | (A64_NWRP - 1) << 20},
     {ENC(3, 0, 0, 5, 1), SR_STORED, SR_RO, "ID_AA64DFR1_EL1", 0},
@@ -513,6 +512,12 @@ static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
      * on hardware without them: CNTPCTSS_EL0 and CNTVCTSS_EL0 (S3_3_C14_C0_5
      * and _6) belong to FEAT_ECV, and ID_AA64MMFR0_EL1.ECV is 0. */
     if (enc == ENC(3, 3, 14, 0, 5) || enc == ENC(3, 3, 14, 0, 6))
+        return a64_undefined(c, i);
+    /* The encodings the Arm ARM reserves for IMPLEMENTATION DEFINED
+     * registers (op0 3, CRn 11 and 15): none is modelled, and they are
+     * UNDEFINED to a guest here as under KVM, which injects the exception
+     * for the system registers it does not handle. */
+    if ((enc >> 14) == 3 && (((enc >> 7) & 15) == 11 || ((enc >> 7) & 15) == 15))
         return a64_undefined(c, i);
     /* The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1-7) is
      * RAZ at EL1 for reads, and UNDEFINED for writes (D17.1.3, "Reserved
