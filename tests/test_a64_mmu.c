@@ -196,6 +196,32 @@ Test(a64_mmu, alignment_faults_device_mapped_ram_and_sctlr_a)
     expect_dabort(CODE, 0x21, 0x40301000 - 8 + 1, false);
 }
 
+/* DC ZVA to Device memory takes an Alignment fault (C5.3, "DC ZVA"): a
+ * Device mapping, or MMIO with the MMU off; a write, FAR = Xt.  (It used to
+ * be an INTERNAL_ERROR for MMIO.) */
+Test(a64_mmu, dc_zva_to_device_memory_is_an_alignment_fault)
+{
+    static const uint32_t code[] = {0xd50b7421 /* dc zva, x1 */, HVC0};
+    load(code, N(code));
+    mmu_on();
+    R.x[1] = DEV + 0x48;
+    expect_dabort(CODE, 0x21, DEV + 0x48, true);
+    sysreg_set(SCTLR_EL1, sctlr0); /* MMU off: MMIO is Device-nGnRnE */
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    R.x[1] = UART + 0x40;
+    expect_dabort(CODE, 0x21, UART + 0x40, true);
+    /* RAM through a Normal mapping is zeroed */
+    mmu_on();
+    memset(host(0x40300040), 0xee, 64);
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    R.x[1] = 0x40300050;
+    go_hvc();
+    for (unsigned k = 0; k < 64; k++)
+        cr_assert_eq(((uint8_t *)host(0x40300040))[k], 0, "byte %u", k);
+}
+
 /* Translation faults at levels 0-3 (DFSC 0b0001LL), out-of-range VAs and
  * EPD0 (level 0). */
 Test(a64_mmu, translation_faults_at_each_level)

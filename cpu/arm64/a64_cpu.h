@@ -522,6 +522,8 @@ bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write);
  * set, and in a Device mapping (the stage 1 walk is redone: only asked for
  * unaligned accesses).  A translation fault is left to the access. */
 bool a64_align_fault(struct a64_cpu *c, uint64_t va);
+/* Whether `va` is mapped as Device memory (MMU on, a translation). */
+bool a64_mmu_device(struct a64_cpu *c, uint64_t va);
 /* AT S1E1R/W, S1E0R/W: writes PAR_EL1. */
 void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 static inline bool a64_mmu_on(const struct a64_cpu *c)

@@ -206,14 +206,17 @@ bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write)
     return walk(c, va, false, &w) < 0 && permitted(c, &w, el0, write, false, &wr);
 }
 
+bool a64_mmu_device(struct a64_cpu *c, uint64_t va)
+{
+    struct walk w;
+    return a64_mmu_on(c) && walk(c, va, false, &w) < 0 && is_device(c, w.desc);
+}
+
 bool a64_align_fault(struct a64_cpu *c, uint64_t va)
 {
     if (c->sys[A64_SYS_SCTLR] & 2) /* SCTLR_EL1.A */
         return true;
-    if (!a64_mmu_on(c))
-        return false; /* RAM with the MMU off: see a64_ldst.c */
-    struct walk w;
-    return walk(c, va, false, &w) < 0 && is_device(c, w.desc);
+    return a64_mmu_device(c, va); /* RAM with the MMU off: see a64_ldst.c */
 }
 
 /* PAR_EL1 (Arm ARM D17.2 "PAR_EL1"): bit 11 is RES1 in both formats

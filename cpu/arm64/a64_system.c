@@ -245,21 +245,23 @@ static int sys_el0_check(struct a64_cpu *c, const struct a64_insn *i)
     }
 }
 
-/* DC ZVA: with the MMU off data accesses are Device-nGnRnE, for which DC
- * ZVA takes an Alignment fault (C5.3, "DC ZVA"); faults are not delivered
- * yet, so it zeroes the block as it would on Normal memory (QEMU does the
- * same).  The block never crosses a page. */
+/* DC ZVA (C5.3, "DC ZVA"): to any type of Device memory it takes an
+ * Alignment fault: a Device mapping, or MMIO with the MMU off (data
+ * accesses are Device-nGnRnE then).  RAM with the MMU off is zeroed as
+ * Normal memory would be (the same deviation as unaligned accesses, see
+ * a64_ldst.c; QEMU does the same).  MMIO or ROM through a Normal mapping:
+ * a hypervisor cannot complete it (no syndrome), so the external abort KVM
+ * gives such accesses.  The block never crosses a page. */
 static int dc_zva(struct a64_cpu *c, const struct a64_insn *i)
 {
-    uint64_t addr = c->x[i->d] & ~(uint64_t)(DCZVA_BYTES - 1);
+    uint64_t va = c->x[i->d], addr = va & ~(uint64_t)(DCZVA_BYTES - 1);
     static const uint8_t zero[DCZVA_BYTES];
     if (!mmu_ptr(c->mmu, addr, true) && c->mmu->miss_fault)
-        return a64_data_abort(c, i, c->x[i->d], true, -1);
+        return a64_data_abort(c, i, va, true, -1);
+    if (a64_mmu_device(c, addr))
+        return a64_data_abort(c, i, va, true, A64_FSC_ALIGN);
     if (!mmu_write(c->mmu, addr, zero, DCZVA_BYTES))
-        return a64_fail(c, i,
-                        "DC ZVA at 0x%llx: the block is not writable RAM; zeroing device "
-                        "memory is not supported",
-                        (unsigned long long)addr);
+        return a64_data_abort(c, i, va, true, a64_mmu_on(c) ? A64_FSC_EXT : A64_FSC_ALIGN);
     return A64_NEXT;
 }
 
