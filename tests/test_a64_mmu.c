@@ -222,6 +222,35 @@ Test(a64_mmu, dc_zva_to_device_memory_is_an_alignment_fault)
         cr_assert_eq(((uint8_t *)host(0x40300040))[k], 0, "byte %u", k);
 }
 
+/* An access split between the last RAM page and what follows it (not RAM):
+ * with the MMU off the non-RAM part is Device memory, so an Alignment
+ * fault; through a Normal mapping, the external abort KVM gives accesses it
+ * cannot complete.  (It used to be an INTERNAL_ERROR.) */
+Test(a64_mmu, access_split_between_ram_and_mmio)
+{
+    static const uint32_t code[] = {
+        0xf9400020, /* ldr x0, [x1] */
+        0xf9000020, /* str x0, [x1] */
+    };
+    load(code, N(code));
+    uint64_t edge = RAM_BASE + RAM_SIZE - 4;
+    R.x[1] = edge;
+    expect_dabort(CODE, 0x21, edge, false);
+    R.pc = CODE + 4;
+    R.pstate = 0x3c5;
+    expect_dabort(CODE + 4, 0x21, edge, true);
+    /* MMU on: a Normal 2 MiB block over RAM's last 2 MiB and beyond (L2[3]
+     * maps 0x40600000 to 0x40000000 already; map VA 0x40800000 -> PA
+     * 0x40200000, whose block ends where RAM does). */
+    poke64(L2 + 8 * 4, 0x40200000 | D_AF | D_VALID);
+    poke64(L2 + 8 * 5, 0x40400000 | D_AF | D_VALID); /* past RAM: not RAM */
+    mmu_on();
+    R.pc = CODE;
+    R.pstate = 0x3c5;
+    R.x[1] = 0x40a00000 - 4;
+    expect_dabort(CODE, 0x10, 0x40a00000 - 4, false);
+}
+
 /* Translation faults at levels 0-3 (DFSC 0b0001LL), out-of-range VAs and
  * EPD0 (level 0). */
 Test(a64_mmu, translation_faults_at_each_level)

@@ -86,13 +86,17 @@ static bool device_misaligned(const struct a64_cpu *c, uint64_t addr, unsigned s
     return (addr & (size - 1)) && (!a64_mmu_on(c) || c->walk_device);
 }
 
+/* An access split between RAM and non-RAM pages (necessarily unaligned):
+ * with the MMU off, or where either page is mapped as Device, the Device
+ * part makes it an Alignment fault; through Normal mappings a hypervisor
+ * could not complete it (no valid syndrome for a split access), so the
+ * external abort KVM gives such accesses. */
 static int straddle(struct a64_cpu *c, const struct a64_insn *i, uint64_t addr, unsigned size,
-                    const char *what)
+                    bool write)
 {
-    return a64_fail(c, i,
-                    "%u-byte %s at 0x%llx crosses a page boundary between RAM and non-RAM "
-                    "memory; splitting such accesses is not implemented",
-                    size, what, (unsigned long long)addr);
+    uint64_t hi = (addr + size - 1) & MMU_PAGE_MASK;
+    bool device = !a64_mmu_on(c) || a64_mmu_device(c, addr) || a64_mmu_device(c, hi);
+    return a64_data_abort(c, i, addr, write, device ? A64_FSC_ALIGN : A64_FSC_EXT);
 }
 
 static __attribute__((noinline)) int load_slow(struct a64_cpu *c, const struct a64_insn *i,
@@ -114,7 +118,7 @@ static __attribute__((noinline)) int load_slow(struct a64_cpu *c, const struct a
             return A64_NEXT;
         }
         if (ram == 1)
-            return straddle(c, i, addr, size, "load");
+            return straddle(c, i, addr, size, false);
     } else {
         void *p = mmu_ptr(c->mmu, addr, false); /* the caller's probe may have missed */
         if (p) {
@@ -156,7 +160,7 @@ static __attribute__((noinline)) int store_slow(struct a64_cpu *c, const struct 
             return A64_NEXT;
         }
         if (ram == 1)
-            return straddle(c, i, addr, size, "store");
+            return straddle(c, i, addr, size, true);
     } else {
         void *p = mmu_ptr(c->mmu, addr, true);
         if (p) {
