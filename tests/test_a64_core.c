@@ -550,6 +550,37 @@ Test(a64, lazy_flags_every_setter_and_condition)
     cr_assert_eq(runs, N(setters) * 16 * N(vals) * N(vals));
 }
 
+/* The cache ID registers a kernel reads at boot (Cortex-A72 TRM values):
+ * CLIDR_EL1, and CCSIDR_EL1 for each cache CSSELR_EL1 selects; AIDR_EL1
+ * and RVBAR_EL1 (EL1 being the highest EL) read 0.  (Regression: each was
+ * an INTERNAL_ERROR.) */
+Test(a64, cache_and_implementation_id_registers)
+{
+    static const uint32_t code[] = {
+        0xd5390020, /* mrs x0, clidr_el1 */
+        0xd51a001f, /* msr csselr_el1, xzr */
+        0xd5390001, /* mrs x1, ccsidr_el1 */
+        0xd2800029, /* mov x9, #0x1 */
+        0xd51a0009, /* msr csselr_el1, x9 */
+        0xd5390002, /* mrs x2, ccsidr_el1 */
+        0xd2800049, /* mov x9, #0x2 */
+        0xd51a0009, /* msr csselr_el1, x9 */
+        0xd5390003, /* mrs x3, ccsidr_el1 */
+        0xd53900e4, /* mrs x4, aidr_el1 */
+        0xd538c025, /* mrs x5, rvbar_el1 */
+        HVC0,
+    };
+    load(code, N(code));
+    R.x[4] = R.x[5] = 0xdead;
+    go_hvc();
+    X(0, 0x0A200023);
+    X(1, 0x701fe00a);
+    X(2, 0x201fe012);
+    X(3, 0x707fe07a);
+    X(4, 0);
+    X(5, 0);
+}
+
 /* ---- loads and stores ------------------------------------------------------- */
 
 Test(a64, loads_and_stores)

@@ -622,3 +622,38 @@ Test(a64_debug, step_over_an_mmio_load)
     X(7, 0x77);
     cr_assert_neq(R.x[1], 9);
 }
+
+/* The rest of ARMv8.0's EL1 debug registers (D19, "Debug registers"):
+ * MDRAR_EL1 (no memory-mapped ROM table: 0), DBGAUTHSTATUS_EL1
+ * (Non-secure debug implemented and enabled), the claim tags (SET sets,
+ * CLR clears and reads them back, SET reads the eight implemented) and
+ * OSECCR_EL1.  (Regression: each was an INTERNAL_ERROR.) */
+Test(a64_debug, other_debug_registers)
+{
+    static const uint32_t k[] = {
+        0xd5301000, /* mrs x0, mdrar_el1 */
+        0xd5307ec1, /* mrs x1, dbgauthstatus_el1 */
+        0xd51078c2, /* msr dbgclaimset_el1, x2 */
+        0xd53079c3, /* mrs x3, dbgclaimclr_el1 */
+        0xd51079c4, /* msr dbgclaimclr_el1, x4 */
+        0xd53079c5, /* mrs x5, dbgclaimclr_el1 */
+        0xd53078c6, /* mrs x6, dbgclaimset_el1 */
+        0xd5100647, /* msr oseccr_el1, x7 */
+        0xd5300648, /* mrs x8, oseccr_el1 */
+        HVC0,
+    };
+    load_at(KCODE, k, N(k));
+    R.pc = KCODE;
+    R.pstate = 0x3c5;
+    R.x[0] = R.x[1] = 0xdead;
+    R.x[2] = 0x1a5; /* bits above the eight tags are ignored */
+    R.x[4] = 0x21;
+    R.x[7] = 0x12345678;
+    go_hvc();
+    X(0, 0);
+    X(1, 0x0f);
+    X(3, 0xa5);
+    X(5, 0x84);
+    X(6, 0xff);
+    X(8, 0x12345678);
+}

@@ -217,18 +217,8 @@ Test(a64_exits, no_syndrome_accesses_take_external_aborts)
     }
 }
 
-/* A single-register access straddling RAM and non-RAM is not split. */
-Test(a64_exits, straddling_access_is_an_internal_error)
-{
-    static const uint32_t code[] = {
-        0xf9400083, /* ldr x3, [x4] */
-    };
-    load(code, N(code));
-    R.x[4] = RAM_BASE + RAM_SIZE - 4; /* half RAM, half nothing */
-    go_expect(SQUIB_EXIT_INTERNAL_ERROR);
-    cr_assert(strstr(ex.internal.message, "page boundary"), "%s", ex.internal.message);
-    cr_assert_eq(ex.pc, CODE);
-}
+/* A single-register access straddling RAM and non-RAM: a data abort, not
+ * an exit (test_a64_mmu.c, access_split_between_ram_and_mmio). */
 
 Test(a64_exits, hypercall_arguments_and_results)
 {

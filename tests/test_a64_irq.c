@@ -456,3 +456,21 @@ Test(a64_irq, errors)
     cr_assert_eq(squib_vm_set_psci_conduit(vm, (enum squib_psci_conduit)7), -EINVAL);
     squib_vm_destroy(xvm);
 }
+
+/* ISR_EL1 (D19, "ISR_EL1"): I and F show the pending lines whether PSTATE
+ * masks them or not.  (Regression: it was an INTERNAL_ERROR.) */
+Test(a64_irq, isr_el1_shows_pending_lines)
+{
+    static const uint32_t code[] = {
+        0xd538c106, /* mrs x6, isr_el1 */
+        HVC0,
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        load(code, N(code));
+        R.pstate = 0x3c5; /* DAIF masked */
+        line(SQUIB_LINE_IRQ, k & 1);
+        line(SQUIB_LINE_FIQ, (k >> 1) & 1);
+        go_hvc();
+        X(6, (k & 1 ? 0x80u : 0) | (k & 2 ? 0x40u : 0));
+    }
+}

@@ -210,7 +210,8 @@ struct a64_cpu {
     struct a64_hwdbg {
         uint64_t bvr[A64_NBRP], bcr[A64_NBRP]; /* DBGBVR<n>_EL1, DBGBCR<n>_EL1 */
         uint64_t wvr[A64_NWRP], wcr[A64_NWRP]; /* DBGWVR<n>_EL1, DBGWCR<n>_EL1 */
-        uint64_t mdscr, mdccint, osdlr, dbgprcr;
+        uint64_t mdscr, mdccint, osdlr, dbgprcr, oseccr;
+        uint8_t claim;   /* DBGCLAIMSET/CLR_EL1: the claim tags */
         bool oslk;       /* OSLSR_EL1.OSLK, set through OSLAR_EL1 */
         uint8_t bp_on, wp_on; /* bit n: DBGBCR<n>/DBGWCR<n>.E */
         bool ss;         /* PSTATE.SS */

@@ -98,6 +98,11 @@
 #define ENC_OSLSR ENC(2, 0, 1, 1, 4)
 #define ENC_OSDLR ENC(2, 0, 1, 3, 4)
 #define ENC_DBGPRCR ENC(2, 0, 1, 4, 4)
+#define ENC_MDRAR ENC(2, 0, 1, 0, 0)
+#define ENC_OSECCR ENC(2, 0, 0, 6, 2)
+#define ENC_CLAIMSET ENC(2, 0, 7, 8, 6)
+#define ENC_CLAIMCLR ENC(2, 0, 7, 9, 6)
+#define ENC_AUTHSTATUS ENC(2, 0, 7, 14, 6)
 
 #define MDSCR_SS (1ULL << 0)
 #define MDSCR_KDE (1ULL << 13)
@@ -206,7 +211,17 @@ uint64_t a64_dbg_read(const struct a64_cpu *c, uint32_t enc)
         return c->hd.osdlr;
     case ENC_DBGPRCR:
         return c->hd.dbgprcr;
-    default: /* OSLAR_EL1: write-only (ONE_REG reads 0) */
+    case ENC_OSECCR:
+        return c->hd.oseccr;
+    case ENC_CLAIMSET: /* eight claim tags implemented */
+        return 0xff;
+    case ENC_CLAIMCLR: /* the tags set */
+        return c->hd.claim;
+    case ENC_AUTHSTATUS: /* Non-secure invasive and non-invasive debug
+                            implemented and enabled; no Secure state */
+        return 0x0f;
+    default: /* OSLAR_EL1: write-only (ONE_REG reads 0); MDRAR_EL1: no
+                memory-mapped debug ROM (ROMADDRV = 0) */
         return 0;
     }
 }
@@ -238,6 +253,15 @@ void a64_dbg_write(struct a64_cpu *c, uint32_t enc, uint64_t v)
             break;
         case ENC_DBGPRCR:
             c->hd.dbgprcr = v & 1;
+            break;
+        case ENC_OSECCR: /* a scratch register for the OS lock save sequence */
+            c->hd.oseccr = (uint32_t)v;
+            break;
+        case ENC_CLAIMSET:
+            c->hd.claim |= (uint8_t)v;
+            break;
+        case ENC_CLAIMCLR:
+            c->hd.claim &= (uint8_t)~v;
             break;
         default:
             break;

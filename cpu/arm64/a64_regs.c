@@ -31,6 +31,8 @@ enum sysreg_kind {
     SR_DCZID,
     SR_TIMER, /* the generic timer (a64_timer.c) */
     SR_DEBUG, /* self-hosted debug (a64_debug.c) */
+    SR_CCSIDR, /* the cache CSSELR_EL1 selects */
+    SR_ISR,    /* the pending IRQ/FIQ lines */
 };
 
 enum {
@@ -107,6 +109,15 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 3, 14, 3, 1), SR_TIMER, SR_EL0_CNT, "CNTV_CTL_EL0", 0},
     {ENC(3, 3, 14, 3, 2), SR_TIMER, SR_EL0_CNT, "CNTV_CVAL_EL0", 0},
     {ENC(3, 2, 0, 0, 0), SR_STORED, 0, "CSSELR_EL1", 0},
+    /* Cortex-A72's caches (its TRM): CLIDR_EL1 says L1 separate instruction
+     * and data caches, L2 unified, LoUIS = LoUU = 1, LoC = 2; CCSIDR_EL1
+     * (a64_ccsidr) describes the one CSSELR_EL1 selects. */
+    {ENC(3, 1, 0, 0, 1), SR_STORED, SR_RO, "CLIDR_EL1", 0x0A200023},
+    {ENC(3, 1, 0, 0, 0), SR_CCSIDR, SR_RO, "CCSIDR_EL1", 0},
+    {ENC(3, 1, 0, 0, 7), SR_STORED, SR_RO, "AIDR_EL1", 0},
+    /* EL1 is the highest EL here, so it has the reset vector register. */
+    {ENC(3, 0, 12, 0, 1), SR_STORED, SR_RO, "RVBAR_EL1", 0},
+    {ENC(3, 0, 12, 1, 0), SR_ISR, SR_RO, "ISR_EL1", 0},
     {ENC(3, 3, 0, 0, 7), SR_DCZID, SR_RO | SR_EL0_RO, "DCZID_EL0", 0},
     {ENC(3, 3, 4, 2, 0), SR_NZCV, SR_EL0, "NZCV", 0},
     {ENC(3, 3, 4, 2, 1), SR_DAIF, SR_EL0_UMA, "DAIF", 0},
@@ -123,6 +134,12 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(2, 0, 1, 1, 4), SR_DEBUG, SR_RO, "OSLSR_EL1", 0},
     {ENC(2, 0, 1, 3, 4), SR_DEBUG, 0, "OSDLR_EL1", 0},
     {ENC(2, 0, 1, 4, 4), SR_DEBUG, 0, "DBGPRCR_EL1", 0},
+    /* The rest of ARMv8.0's EL1 debug registers (a64_debug.c). */
+    {ENC(2, 0, 1, 0, 0), SR_DEBUG, SR_RO, "MDRAR_EL1", 0},
+    {ENC(2, 0, 0, 6, 2), SR_DEBUG, 0, "OSECCR_EL1", 0},
+    {ENC(2, 0, 7, 8, 6), SR_DEBUG, 0, "DBGCLAIMSET_EL1", 0},
+    {ENC(2, 0, 7, 9, 6), SR_DEBUG, 0, "DBGCLAIMCLR_EL1", 0},
+    {ENC(2, 0, 7, 14, 6), SR_DEBUG, SR_RO, "DBGAUTHSTATUS_EL1", 0},
 #define DBG_BANK(n)                                                                      \
     {ENC(2, 0, 0, n, 4), SR_DEBUG, 0, "DBGBVR" #n "_EL1", 0},                            \
     {ENC(2, 0, 0, n, 5), SR_DEBUG, 0, "DBGBCR" #n "_EL1", 0}
@@ -203,6 +220,19 @@ static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
         return a64_timer_read(c, sysregs[k].enc);
     case SR_DEBUG:
         return a64_dbg_read(c, sysregs[k].enc);
+    case SR_CCSIDR: {
+        /* CSSELR_EL1 Level:InD: L1 data 32 KiB 2-way, L1 instruction 48 KiB
+         * 3-way, L2 1 MiB 16-way, 64-byte lines (the Cortex-A72 TRM's
+         * values); any other selection is UNKNOWN: 0. */
+        static const uint32_t ccsidr[3] = {0x701fe00a, 0x201fe012, 0x707fe07a};
+        uint64_t sel = c->sys[sysreg_find(ENC(3, 2, 0, 0, 0))] & 15;
+        return sel < 3 ? ccsidr[sel] : 0;
+    }
+    case SR_ISR: { /* I (bit 7) and F (bit 6): the lines pending, masked or not */
+        unsigned lines = atomic_load_explicit(&c->lines, memory_order_relaxed);
+        return (uint64_t)((lines >> SQUIB_LINE_IRQ) & 1) << 7 |
+               (uint64_t)((lines >> SQUIB_LINE_FIQ) & 1) << 6;
+    }
     case SR_STORED:
         break;
     }
@@ -224,6 +254,8 @@ static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
         a64_sp_load(c);
         break;
     case SR_CURRENTEL:
+    case SR_CCSIDR:
+    case SR_ISR:
         break; /* read-only; callers refuse */
     case SR_SP_EL0:
         a64_sp_save(c);
