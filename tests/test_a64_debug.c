@@ -657,3 +657,35 @@ Test(a64_debug, other_debug_registers)
     X(6, 0xff);
     X(8, 0x12345678);
 }
+
+/* The debug communications channel with no external debugger (D19,
+ * "MDCCSR_EL0", "DBGDTR_EL0"): nothing received, nothing taken, reads 0,
+ * writes go nowhere; EL0 may use it unless MDSCR_EL1.TDCC traps it (EC
+ * 0x18).  (Regression: each was an INTERNAL_ERROR.) */
+Test(a64_debug, debug_communications_channel)
+{
+    static const uint32_t k[] = {
+        0xd5330100, /* mrs x0, mdccsr_el0 */
+        0xd5330401, /* mrs x1, dbgdtr_el0 */
+        0xd5330502, /* mrs x2, dbgdtrrx_el0 */
+        0xd5130503, /* msr dbgdtrtx_el0, x3 */
+        0xd5130403, /* msr dbgdtr_el0, x3 */
+        HVC0,
+    };
+    load_at(USERC, k, N(k));
+    R.pc = USERC;
+    R.pstate = 0; /* EL0t */
+    R.x[0] = R.x[1] = R.x[2] = 0xdead;
+    R.x[3] = 0x1234;
+    sysreg_set(MDSCR_EL1, 0);
+    go_hvc();
+    X(0, 0);
+    X(1, 0);
+    X(2, 0);
+    sysreg_set(MDSCR_EL1, 1u << 12); /* TDCC */
+    vectors_install();
+    R.pc = USERC;
+    R.pstate = 0;
+    uint64_t esr = expect_exception(0x400, 0x18, USERC);
+    cr_assert_eq(esr & 1, 1, "a read (MRS)");
+}

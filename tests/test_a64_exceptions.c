@@ -280,6 +280,23 @@ Test(a64_exc, registers_of_absent_els)
     expect_undefined(CODE + 8);
 }
 
+/* Registers of features the CPU does not advertise are UNDEFINED at EL1:
+ * the PMU (ID_AA64DFR0_EL1.PMUVer = 0) and the GIC CPU interface
+ * (ID_AA64PFR0_EL1.GIC = 0), as KVM makes every register it does not
+ * handle.  (Regression: unknown registers were an INTERNAL_ERROR.) */
+Test(a64_exc, registers_of_absent_features)
+{
+    static const uint32_t code[] = {
+        0xd53b9c00, /* mrs x0, pmcr_el0 */
+        0xd538cca0, /* mrs x0, icc_sre_el1 */
+    };
+    load(code, N(code));
+    expect_undefined(CODE);
+    R.pc = CODE + 4;
+    R.pstate = 0x3c5;
+    expect_undefined(CODE + 4);
+}
+
 /* ERET to EL2 (absent) is an illegal exception return: the Illegal
  * Execution state exception (EC 0x0E) at the target, SPSR_EL1.IL set, the
  * EL unchanged. */

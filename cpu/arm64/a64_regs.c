@@ -33,6 +33,7 @@ enum sysreg_kind {
     SR_DEBUG, /* self-hosted debug (a64_debug.c) */
     SR_CCSIDR, /* the cache CSSELR_EL1 selects */
     SR_ISR,    /* the pending IRQ/FIQ lines */
+    SR_DCC,    /* the debug communications channel: no external debugger */
 };
 
 enum {
@@ -44,11 +45,13 @@ enum {
     SR_EL0_UCT = 1u << 5, /* EL0 read when SCTLR_EL1.UCT is 1 (CTR_EL0) */
     SR_MMU = 1u << 6,     /* a write changes translation (a64_mmu_changed) */
     SR_EL0_CNT = 1u << 7, /* EL0 access as CNTKCTL_EL1 allows, else trapped */
+    SR_EL0_DCC = 1u << 8, /* EL0 access unless MDSCR_EL1.TDCC, else trapped */
 };
 
 struct a64_sysreg {
     uint16_t enc;
-    uint8_t kind, flags;
+    uint8_t kind;
+    uint16_t flags;
     const char *name;
     uint64_t reset;
 };
@@ -140,6 +143,15 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(2, 0, 7, 8, 6), SR_DEBUG, 0, "DBGCLAIMSET_EL1", 0},
     {ENC(2, 0, 7, 9, 6), SR_DEBUG, 0, "DBGCLAIMCLR_EL1", 0},
     {ENC(2, 0, 7, 14, 6), SR_DEBUG, SR_RO, "DBGAUTHSTATUS_EL1", 0},
+    /* The debug communications channel (D19, "MDCCSR_EL0", "DBGDTR_EL0"):
+     * with no external debugger attached nothing is ever received or
+     * taken: MDCCSR_EL0 reads RXfull = TXfull = 0, DBGDTR_EL0 and
+     * DBGDTRRX_EL0 read 0 (UNKNOWN while RXfull is 0), writes to DBGDTR_EL0
+     * and DBGDTRTX_EL0 go nowhere.  EL0 may use them unless MDSCR_EL1.TDCC
+     * traps it. */
+    {ENC(2, 3, 0, 1, 0), SR_DCC, SR_RO | SR_EL0_DCC, "MDCCSR_EL0", 0},
+    {ENC(2, 3, 0, 4, 0), SR_DCC, SR_EL0_DCC, "DBGDTR_EL0", 0},
+    {ENC(2, 3, 0, 5, 0), SR_DCC, SR_EL0_DCC, "DBGDTRRX_EL0", 0}, /* MSR: DBGDTRTX_EL0 */
 #define DBG_BANK(n)                                                                      \
     {ENC(2, 0, 0, n, 4), SR_DEBUG, 0, "DBGBVR" #n "_EL1", 0},                            \
     {ENC(2, 0, 0, n, 5), SR_DEBUG, 0, "DBGBCR" #n "_EL1", 0}
@@ -228,6 +240,8 @@ static uint64_t sysreg_get(struct a64_cpu *c, unsigned k)
         uint64_t sel = c->sys[sysreg_find(ENC(3, 2, 0, 0, 0))] & 15;
         return sel < 3 ? ccsidr[sel] : 0;
     }
+    case SR_DCC:
+        return 0;
     case SR_ISR: { /* I (bit 7) and F (bit 6): the lines pending, masked or not */
         unsigned lines = atomic_load_explicit(&c->lines, memory_order_relaxed);
         return (uint64_t)((lines >> SQUIB_LINE_IRQ) & 1) << 7 |
@@ -257,6 +271,8 @@ static void sysreg_put(struct a64_cpu *c, unsigned k, uint64_t v)
     case SR_CCSIDR:
     case SR_ISR:
         break; /* read-only; callers refuse */
+    case SR_DCC:
+        break; /* no external debugger takes it */
     case SR_SP_EL0:
         a64_sp_save(c);
         c->sp_el0 = v;
@@ -447,6 +463,8 @@ static int el0_may(const struct a64_cpu *c, const struct a64_sysreg *r, bool wri
 {
     if (r->flags & SR_EL0_CNT)
         return a64_timer_el0_ok(c, r->enc) ? ACC_OK : ACC_TRAP;
+    if (r->flags & SR_EL0_DCC)
+        return (a64_dbg_read(c, ENC(2, 0, 0, 2, 2)) & (1u << 12)) ? ACC_TRAP : ACC_OK; /* TDCC */
     if (r->flags & SR_EL0)
         return ACC_OK;
     if ((r->flags & SR_EL0_RO) && !write)
@@ -529,11 +547,10 @@ static int op_msr(struct a64_cpu *c, const struct a64_insn *i)
     return a64_op_next(c, i);
 }
 
-/* A register this core does not keep.  Some are UNDEFINED by their
+/* A register this core does not keep.  Most are UNDEFINED by their
  * encoding alone (C5.3, "op1" names the lowest EL with access): the EL2 and
  * EL3 registers and the FEAT_VHE _EL12/_EL02 forms (op1 4, 5, 6) in a guest
- * without EL2/EL3, and at EL0 everything but op1 = 3.  The rest are
- * genuinely not implemented yet. */
+ * without EL2/EL3, and at EL0 everything but op1 = 3; the rest as below. */
 static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
 {
     uint32_t enc = (uint32_t)i->imm;
@@ -562,9 +579,12 @@ static int op_sysreg_unknown(struct a64_cpu *c, const struct a64_insn *i)
         c->x[i->d] = 0;
         return A64_NEXT;
     }
-    return a64_fail(c, i, "A64 system register not implemented yet: %s S%u_%u_C%u_C%u_%u",
-                    i->p0 ? "MRS" : "MSR", enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15,
-                    (enc >> 3) & 15, enc & 7);
+    /* Every other encoding names a register of a feature this CPU does not
+     * advertise (PMU, GIC CPU interface, RAS, SPE, AMU, trace, ...) or none
+     * at all: UNDEFINED (C5.3), which is also what KVM injects for the
+     * system registers it does not handle.  The ARMv8.0 registers an EL1
+     * kernel and EL0 use are all in the table above. */
+    return a64_undefined(c, i);
 }
 
 static bool dec_sysreg(struct a64_insn *in, uint32_t w, bool read)
