@@ -8,12 +8,17 @@
 #include "boot/boot.h"
 #include "util/err.h"
 
-static const char *const pc_cpus[] = {"qemu64", "max", "host", "base", NULL};
-static const char *const virt_cpus[] = {"cortex-a72", "cortex-a53", "cortex-a57", "max", NULL};
+/* Each core models one CPU, so far: the x86 interpreter's CPUID describes
+ * exactly what it implements (the KVM backend passes what KVM supports), and
+ * the A64 core has Cortex-A72 ID registers with CRC32, LSE and LRCPC.  So
+ * "max" is that CPU (and "cortex-a72" on virt); other models are refused
+ * rather than accepted and ignored. */
+static const char *const pc_cpus[] = {"max", NULL};
+static const char *const virt_cpus[] = {"cortex-a72", "max", NULL};
 
 static const struct board_info boards[] = {
     {"pc", SQUIB_ARCH_X86_64, "x86-64 PC (QEMU pc-compatible memory map, firmware at the reset vector)",
-     "qemu64", pc_cpus, 128ULL << 20},
+     "max", pc_cpus, 128ULL << 20},
     {"virt", SQUIB_ARCH_ARM64, "AArch64 virtual machine (QEMU virt-compatible memory map, PSCI over HVC)",
      "cortex-a72", virt_cpus, 128ULL << 20},
 };

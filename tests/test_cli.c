@@ -162,6 +162,11 @@ Test(cli, unsupported_and_bad_options_are_clear_errors)
     expect_error(a11b, "cannot open /nonexistent");
     const char *a12[] = {"-cpu", "pentium", "-bios", X86_ROM, NULL};
     expect_error(a12, "-cpu pentium");
+    /* Models the cores do not model are refused, not accepted and ignored. */
+    const char *a12b[] = {"-M", "virt", "-cpu", "cortex-a53", NULL};
+    expect_error(a12b, "-cpu cortex-a53: not a CPU model of machine virt");
+    const char *a12c[] = {"-cpu", "qemu64", "-bios", X86_ROM, NULL};
+    expect_error(a12c, "-cpu qemu64: not a CPU model of machine pc");
     const char *a13[] = {"-d", "in_asm", NULL};
     expect_error(a13, "log item not supported yet");
     const char *a14[] = {"-M", "virt", "-kernel", X86_ROM, NULL};
