@@ -83,6 +83,14 @@ int board_virt_build(struct board *b, const struct board_config *cfg)
         rc = squib_psci_register(&m->hc);
     if (!rc && cfg->psci_smc)
         rc = squib_vm_set_psci_conduit(m->vm, SQUIB_PSCI_CONDUIT_SMC);
+    /* -cpu cortex-a72 (the default) has a Cortex-A72's optional features:
+     * CRC32, not FEAT_LSE or LRCPC, whose instructions are then UNDEFINED;
+     * -cpu max advertises all the core implements. */
+    if (!rc && (!cfg->cpu || strcmp(cfg->cpu, "cortex-a72") == 0)) {
+        rc = squib_vcpu_set_one_reg(m->vcpu, SQUIB_REG_ARM64_SYS(3, 0, 0, 6, 0), 0x00010000);
+        if (!rc)
+            rc = squib_vcpu_set_one_reg(m->vcpu, SQUIB_REG_ARM64_SYS(3, 0, 0, 6, 1), 0);
+    }
     if (rc)
         return rc;
 

@@ -7,6 +7,7 @@
  * handlers there instead.  Raw instruction words with their assembly.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -311,4 +312,51 @@ Test(a64_exc, illegal_exception_return)
     expect_exception(0x200, 0x0e, USER);
     cr_assert_eq(R.spsr_el1, 0x80000000 | 1u << 20 | 0x3c5, "SPSR 0x%llx",
                  (unsigned long long)R.spsr_el1);
+}
+
+/* A VMM may hide the optional features (ID_AA64ISAR0_EL1 Atomic and CRC32,
+ * ID_AA64ISAR1_EL1 LRCPC) by lowering their fields through ONE_REG, as
+ * KVM's writable ID registers allow (machine/virt.c does for -cpu
+ * cortex-a72): their instructions are then UNDEFINED.  Raising a field
+ * above what is implemented is refused. */
+#define ISAR0 SYSREG(3, 0, 0, 6, 0)
+#define ISAR1 SYSREG(3, 0, 0, 6, 1)
+Test(a64_exc, hidden_features_are_undefined)
+{
+    static const uint32_t code[] = {
+        0xf8200041, /* ldadd x0, x1, [x2] */
+        0xc8a07c41, /* cas x0, x1, [x2] */
+        0xf8208041, /* swp x0, x1, [x2] */
+        0xf8bfc043, /* ldapr x3, [x2] */
+        0x9ac54c84, /* crc32x w4, w4, x5 */
+        HVC0,
+    };
+    uint64_t isar0 = sysreg_get(ISAR0), isar1 = sysreg_get(ISAR1);
+    cr_assert_eq(isar0, 0x00210000);
+    cr_assert_eq(isar1, 0x00100000);
+    cr_assert_eq(squib_vcpu_set_one_reg(vcpu, ISAR0, 0x00310000), -EINVAL);
+    cr_assert(strstr(squib_errmsg(), "more than is implemented"), "%s", squib_errmsg());
+    /* everything present: the snippet runs */
+    load(code, N(code));
+    R.x[2] = DATA;
+    go_hvc();
+    /* LSE and LRCPC hidden, CRC32 kept (a Cortex-A72) */
+    sysreg_set(ISAR0, 0x00010000);
+    sysreg_set(ISAR1, 0);
+    for (unsigned k = 0; k < 4; k++) {
+        R.pc = CODE + 4 * k;
+        R.pstate = 0x3c5;
+        R.x[2] = DATA;
+        expect_undefined(CODE + 4 * k);
+    }
+    R.pc = CODE + 16;
+    R.pstate = 0x3c5;
+    go_hvc(); /* CRC32 still there */
+    cr_assert_eq(ex.pc, CODE + 20);
+    sysreg_set(ISAR0, 0); /* and CRC32 hidden too */
+    R.pc = CODE + 16;
+    R.pstate = 0x3c5;
+    expect_undefined(CODE + 16);
+    sysreg_set(ISAR0, isar0);
+    sysreg_set(ISAR1, isar1);
 }

@@ -49,6 +49,24 @@ Test(cli, arm64_rom_prints_on_pl011_and_ends_with_psci_off)
     cr_assert(strstr(r.err, "exit mmio write addr=0x9000000 size="), "stderr: %s", r.err);
 }
 
+/* -cpu on virt: cortex-a72 (the default) hides FEAT_LSE, whose
+ * instructions are then UNDEFINED; max shows it (roms/arm64/features.S). */
+Test(cli, arm64_cpu_model_decides_the_optional_features)
+{
+    static struct result r;
+    const char *loader = "loader,file=" SQUIB_ROM_DIR "/arm64-features.bin,addr=0x40200000,cpu-num=0";
+    const char *a72[] = {"-M", "virt", "-m", "64", "-nodefaults", "-device", loader,
+                         "-nographic", NULL};
+    run_squib(&r, a72);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "lse: not advertised\nldadd: undefined\n");
+    const char *max[] = {"-M", "virt", "-cpu", "max", "-m", "64", "-nodefaults", "-device",
+                         loader, "-nographic", NULL};
+    run_squib(&r, max);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "lse: advertised\nldadd: ran\n");
+}
+
 /* Keeps the lines starting with "exit " (the trace). */
 static void trace_lines(const char *err, char *out, size_t len)
 {

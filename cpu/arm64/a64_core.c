@@ -244,6 +244,8 @@ static const struct a64_block *translate(struct a64_cpu *c, uint64_t key2)
     while (n < max && !ended) {
         memcpy(&words[n], code + 4 * n, 4);
         ended = a64_decode_one(&buf[n], words[n], pc + 4 * n);
+        if (!a64_feature_present(c, words[n])) /* hidden by the ID registers */
+            buf[n].fn = a64_undefined;
         n++;
     }
     unsigned total = n;

@@ -525,6 +525,9 @@ bool a64_mmu_probe(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 bool a64_align_fault(struct a64_cpu *c, uint64_t va);
 /* Whether `va` is mapped as Device memory (MMU on, a translation). */
 bool a64_mmu_device(struct a64_cpu *c, uint64_t va);
+/* false for an instruction of an optional feature the ID registers hide
+ * (a64_regs.c): it is UNDEFINED then. */
+bool a64_feature_present(const struct a64_cpu *c, uint32_t w);
 /* AT S1E1R/W, S1E0R/W: writes PAR_EL1. */
 void a64_mmu_at(struct a64_cpu *c, uint64_t va, bool el0, bool write);
 static inline bool a64_mmu_on(const struct a64_cpu *c)

@@ -434,13 +434,54 @@ int a64_get_one_reg(void *cpu, uint64_t id, uint64_t *value)
     return 0;
 }
 
-/* The VMM may set ID registers (MIDR_EL1, MPIDR_EL1) as KVM allows; only
- * CurrentEL (part of PSTATE) is refused. */
+/* The feature ID registers (op0 3, op1 0, CRn 0, CRm 1-7): a VMM may
+ * lower their fields, never raise one above what is implemented (KVM's
+ * rule for writable ID registers); MIDR_EL1, MPIDR_EL1 and REVIDR_EL1
+ * (CRm 0) are identification and take any value. */
+static int id_write_ok(unsigned k, uint64_t value)
+{
+    uint32_t enc = sysregs[k].enc;
+    if ((enc >> 14) != 3 || ((enc >> 11) & 7) != 0 || ((enc >> 7) & 15) != 0 ||
+        ((enc >> 3) & 15) == 0)
+        return 0;
+    uint64_t max = sysregs[k].reset;
+    for (unsigned f = 0; f < 64; f += 4)
+        if (((value >> f) & 15) > ((max >> f) & 15))
+            return squib_fail(-EINVAL,
+                              "aarch64: %s = 0x%llx advertises more than is implemented "
+                              "(0x%llx): field at bit %u",
+                              sysregs[k].name, (unsigned long long)value,
+                              (unsigned long long)max, f);
+    return 0;
+}
+
+/* Instructions of the optional features a VMM may hide (ID_AA64ISAR0_EL1
+ * and ISAR1): with the feature's field lowered they are UNDEFINED, as on a
+ * CPU without it.  Asked when a block is decoded. */
+bool a64_feature_present(const struct a64_cpu *c, uint32_t w)
+{
+    int r = a64_match(w);
+    uint64_t isar0 = c->sys[sysreg_find(ENC(3, 0, 0, 6, 0))];
+    uint64_t isar1 = c->sys[sysreg_find(ENC(3, 0, 0, 6, 1))];
+    if (r == A64_ROW_CAS || r == A64_ROW_CASP || r == A64_ROW_LDOP || r == A64_ROW_SWP)
+        return ((isar0 >> 20) & 15) >= 2; /* Atomic: FEAT_LSE */
+    if (r == A64_ROW_LDAPR)
+        return ((isar1 >> 20) & 15) >= 1; /* LRCPC */
+    if (r == A64_ROW_DP_2src && ((w >> 12) & 0xe) == 0x4)
+        return ((isar0 >> 16) & 15) >= 1; /* CRC32 (opcode 010xxx) */
+    return true;
+}
+
+/* The VMM may set ID registers as KVM allows (id_write_ok); only CurrentEL
+ * (part of PSTATE) is refused. */
 int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
 {
     int k = one_reg_index(id);
     if (k < 0)
         return k;
+    int rc = id_write_ok((unsigned)k, value);
+    if (rc)
+        return rc;
     if (sysregs[k].kind == SR_CURRENTEL)
         return squib_fail(-EINVAL, "aarch64: CurrentEL is set through PSTATE.M");
     if (sysregs[k].kind == SR_TIMER)
@@ -448,6 +489,8 @@ int a64_set_one_reg(void *cpu, uint64_t id, uint64_t value)
     sysreg_put(cpu, (unsigned)k, value);
     if (sysregs[k].flags & SR_MMU)
         a64_mmu_changed(cpu);
+    if (sysregs[k].enc == ENC(3, 0, 0, 6, 0) || sysregs[k].enc == ENC(3, 0, 0, 6, 1))
+        dcache_invalidate(&((struct a64_cpu *)cpu)->dc); /* decoded with other features */
     return 0;
 }
 
