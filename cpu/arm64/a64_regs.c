@@ -114,7 +114,7 @@ static const struct a64_sysreg sysregs[] = {
     {ENC(3, 2, 0, 0, 0), SR_STORED, 0, "CSSELR_EL1", 0},
     /* Cortex-A72's caches (its TRM): CLIDR_EL1 says L1 separate instruction
      * and data caches, L2 unified, LoUIS = LoUU = 1, LoC = 2; CCSIDR_EL1
-     * (a64_ccsidr) describes the one CSSELR_EL1 selects. */
+     * (SR_CCSIDR) describes the one CSSELR_EL1 selects. */
     {ENC(3, 1, 0, 0, 1), SR_STORED, SR_RO, "CLIDR_EL1", 0x0A200023},
     {ENC(3, 1, 0, 0, 0), SR_CCSIDR, SR_RO, "CCSIDR_EL1", 0},
     {ENC(3, 1, 0, 0, 7), SR_STORED, SR_RO, "AIDR_EL1", 0},
@@ -458,17 +458,20 @@ static int id_write_ok(unsigned k, uint64_t value)
 /* Instructions of the optional features a VMM may hide (ID_AA64ISAR0_EL1
  * and ISAR1): with the feature's field lowered they are UNDEFINED, as on a
  * CPU without it.  Asked when a block is decoded. */
+static unsigned id_field(const struct a64_cpu *c, uint32_t enc, unsigned lsb)
+{
+    return (unsigned)(c->sys[sysreg_find(enc)] >> lsb) & 15;
+}
+
 bool a64_feature_present(const struct a64_cpu *c, uint32_t w)
 {
     int r = a64_match(w);
-    uint64_t isar0 = c->sys[sysreg_find(ENC(3, 0, 0, 6, 0))];
-    uint64_t isar1 = c->sys[sysreg_find(ENC(3, 0, 0, 6, 1))];
     if (r == A64_ROW_CAS || r == A64_ROW_CASP || r == A64_ROW_LDOP || r == A64_ROW_SWP)
-        return ((isar0 >> 20) & 15) >= 2; /* Atomic: FEAT_LSE */
+        return id_field(c, ENC(3, 0, 0, 6, 0), 20) >= 2; /* ISAR0.Atomic: FEAT_LSE */
     if (r == A64_ROW_LDAPR)
-        return ((isar1 >> 20) & 15) >= 1; /* LRCPC */
+        return id_field(c, ENC(3, 0, 0, 6, 1), 20) >= 1; /* ISAR1.LRCPC */
     if (r == A64_ROW_DP_2src && ((w >> 12) & 0xe) == 0x4)
-        return ((isar0 >> 16) & 15) >= 1; /* CRC32 (opcode 010xxx) */
+        return id_field(c, ENC(3, 0, 0, 6, 0), 16) >= 1; /* ISAR0.CRC32 (opcode 010xxx) */
     return true;
 }
 
