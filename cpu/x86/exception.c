@@ -59,7 +59,7 @@ void x86_privilege_changed(struct x86_cpu *cpu)
         cpu->mode = X86_MODE_LONG64;
     else
         cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
-    mmu_set_user(cpu->mmu, cpu->mode != X86_MODE_REAL && (int)x86_cpl(cpu) == 3);
+    mmu_set_user(cpu->mmu, cpu->mode != X86_MODE_REAL && x86_cpl(cpu) == 3);
 }
 
 static bool has_error_code(unsigned vec)

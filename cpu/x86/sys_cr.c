@@ -19,10 +19,9 @@ enum {
 #define CR4_VALID 0x3001fcULL
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
-
 #define NEED_CPL0(cpu)                                  \
     do {                                                \
-        if ((int)x86_cpl(cpu) != 0)                              \
+        if (x86_cpl(cpu) != 0)                          \
             return x86_exception(cpu, 13, 0);           \
     } while (0)
 
@@ -317,7 +316,7 @@ int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
             unsigned dpl = (d.attr >> 5) & 3;
             ok = r == 4 ? (!code || (d.attr & 2)) : (!code && (d.attr & 2));
             if (ok && !conforming)
-                ok = (unsigned)(int)x86_cpl(cpu) <= dpl && (sel & 3u) <= dpl;
+                ok = x86_cpl(cpu) <= dpl && (sel & 3u) <= dpl;
         }
         cpu->rflags = ok ? cpu->rflags | F_ZF : cpu->rflags & ~(uint64_t)F_ZF;
         return X86_NEXT;
