@@ -235,3 +235,55 @@ Test(x86_misc, port_io_is_checked_against_iopl)
     set_regs(g);
     run_exception(13, GP_CODE);
 }
+
+/* Data breakpoints (SDM Vol. 3, 18.2.4, 18.3.1.2): DR0 on writes of the 4
+ * bytes at 0x2010, DR1 on reads and writes of those at 0x2020.  An access
+ * outside them, or a read on a write-only breakpoint, does nothing; a
+ * 1-byte write into DR0's range traps after the instruction with DR6.B0, a
+ * read of DR1's with DR6.B1.  The #DB handler reads DR6 and halts.
+ * (Regression: DR7's data breakpoints were ignored.) */
+static void expect_db(uint64_t ret, uint64_t dr6_low)
+{
+    run();
+    cr_assert_eq(ex.kind, SQUIB_EXIT_HLT, "got %s: %s", squib_exit_kind_name(ex.kind),
+                 ex.kind == SQUIB_EXIT_INTERNAL_ERROR ? ex.internal.message : "");
+    cr_assert_eq(ex.pc, GP_HANDLERS + 16 + 3, "the #DB handler's HLT: pc 0x%llx",
+                 (unsigned long long)ex.pc);
+    struct squib_x86_regs g = regs();
+    uint64_t r = 0;
+    memcpy(&r, ram + g.rsp, 8);
+    cr_assert_eq(r, ret, "return address 0x%llx, want 0x%llx (a trap: the next instruction)",
+                 (unsigned long long)r, (unsigned long long)ret);
+    cr_assert_eq(g.rax & 0xf, dr6_low, "DR6 0x%llx", (unsigned long long)g.rax);
+}
+
+Test(x86_misc, data_breakpoints_trap_after_the_access)
+{
+    static const uint8_t c[] = {
+        0xb8, 0x10, 0x20, 0x00, 0x00,                         /* 1000 mov eax, 0x2010 */
+        0x0f, 0x23, 0xc0,                                     /* 1005 mov dr0, rax */
+        0xb8, 0x20, 0x20, 0x00, 0x00,                         /* 1008 mov eax, 0x2020 */
+        0x0f, 0x23, 0xc8,                                     /* 100d mov dr1, rax */
+        0xb8, 0x05, 0x00, 0xfd, 0x00,                         /* 1010 mov eax, 0x00fd0005 */
+        0x0f, 0x23, 0xf8,                                     /* 1015 mov dr7, rax */
+        0xc7, 0x04, 0x25, 0x00, 0x20, 0, 0, 0x01, 0, 0, 0,    /* 1018 mov dword [0x2000], 1 */
+        0x8b, 0x04, 0x25, 0x10, 0x20, 0x00, 0x00,             /* 1023 mov eax, [0x2010] */
+        0xc6, 0x04, 0x25, 0x13, 0x20, 0x00, 0x00, 0x02,       /* 102a mov byte [0x2013], 2 */
+        0x90,                                                 /* 1032 nop */
+        0x8b, 0x04, 0x25, 0x22, 0x20, 0x00, 0x00,             /* 1033 mov eax, [0x2022] */
+        0x90,                                                 /* 103a nop */
+        0xf4,                                                 /* 103b hlt */
+    };
+    static const uint8_t handler[] = {0x0f, 0x21, 0xf0, 0xf4}; /* mov rax, dr6; hlt */
+    gp_mode(GP_LONG64);
+    code(c, sizeof c);
+    memcpy(ram + GP_HANDLERS + 16, handler, sizeof handler);
+    expect_db(0x1032, 1);
+    cr_assert_eq(ram[0x2013], 2, "the write happened");
+    /* on from the handler's return address: the read on DR1 */
+    struct squib_x86_regs g = regs();
+    g.rip = 0x1032;
+    g.rsp += 40; /* the frame: rip, cs, rflags, rsp, ss */
+    set_regs(g);
+    expect_db(0x103a, 2);
+}

@@ -352,9 +352,25 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
     cpu->rcache_pos = 0;
     cpu->write_exit = false;
     bool debugging = cpu->debug.enable;
-    if (cpu->tf_trap_pending) {
+    if (cpu->dr_hits && debugging) {
+        /* The data breakpoints the instruction that made a write exit
+         * matched, under the VMM's debugging: its stop comes now. */
+        exit_simple(cpu, SQUIB_EXIT_DEBUG);
+        e->debug.reason = SQUIB_DEBUG_WATCHPOINT;
+        e->debug.addr = cpu->dr[__builtin_ctz(cpu->dr_hits)];
+        cpu->dr[6] = (cpu->dr[6] & ~0xfULL) | cpu->dr_hits;
+        cpu->dr_hits = 0;
+        return;
+    }
+    if (cpu->tf_trap_pending || cpu->dr_hits) {
+        /* The #DB trap of the instruction that made a write exit: DR6.BS
+         * for TF, DR6.Bn for the data breakpoints it matched. */
+        if (cpu->tf_trap_pending)
+            cpu->dr[6] |= 1u << 14;
+        if (cpu->dr_hits)
+            cpu->dr[6] = (cpu->dr[6] & ~0xfULL) | cpu->dr_hits;
         cpu->tf_trap_pending = false;
-        cpu->dr[6] |= 1u << 14; /* DR6.BS */
+        cpu->dr_hits = 0;
         if (!x86_raise(cpu, 1, 0, false))
             return;
     }
@@ -388,7 +404,8 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
         /* One instruction at a time while the guest single-steps itself
          * (TF) or has execution breakpoints armed, as under guest debug. */
         bool guest_tf = cpu->rflags & F_TF;
-        bool slow = debugging || guest_tf || (cpu->dr[7] & 0xff && guest_exec_bps_enabled(cpu));
+        bool slow = debugging || guest_tf ||
+                    (cpu->dr[7] & 0xff && (cpu->dr_data || guest_exec_bps_enabled(cpu)));
         if (slow && !(cpu->rflags & F_RF)) {
             unsigned hit = guest_exec_bp(cpu, pc);
             if (hit) {
@@ -506,6 +523,7 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                 break;
             }
             if (r == X86_EXIT) {
+                cpu->dr_hits = 0; /* not completed: matched again when it is */
                 if (cpu->delivered) {
                     /* An exception was delivered: go on at its handler. */
                     cpu->delivered = false;
@@ -525,6 +543,26 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
             cpu->step_pending = debugging && e->kind != SQUIB_EXIT_HLT;
             cpu->tf_trap_pending = guest_tf && !debugging && e->kind != SQUIB_EXIT_HLT;
             return;
+        }
+        if (cpu->dr_hits) {
+            /* Data breakpoints are traps (SDM Vol. 3, 18.3.1.2): DR6.Bn,
+             * after the instruction, before its single-step trap (one #DB
+             * reports both). */
+            uint8_t hits = cpu->dr_hits;
+            cpu->dr_hits = 0;
+            cpu->dr[6] = (cpu->dr[6] & ~0xfULL) | hits;
+            if (debugging) {
+                exit_simple(cpu, SQUIB_EXIT_DEBUG);
+                e->debug.reason = SQUIB_DEBUG_WATCHPOINT;
+                unsigned n = (unsigned)__builtin_ctz(hits);
+                e->debug.addr = cpu->dr[n];
+                return;
+            }
+            if (guest_tf)
+                cpu->dr[6] |= 1u << 14;
+            if (!x86_raise(cpu, 1, 0, false))
+                return;
+            continue;
         }
         if (debugging && cpu->debug.single_step) {
             exit_simple(cpu, SQUIB_EXIT_DEBUG);

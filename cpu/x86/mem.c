@@ -145,6 +145,24 @@ fault:
     return ACC_STOP;
 }
 
+/* The data breakpoints (SDM Vol. 3, 18.2.4 and 18.2.5) an access of `size`
+ * bytes at linear `a` matches: DRn enabled in DR7 (Ln or Gn), R/W 01 for
+ * writes or 11 for either, and the access overlapping the 1, 2, 4 or 8
+ * bytes (LEN 00, 01, 11, 10) at DRn aligned down to that length. */
+static void data_breakpoints(struct x86_cpu *cpu, uint64_t a, unsigned size, bool write)
+{
+    static const unsigned lens[4] = {1, 2, 8, 4};
+    uint64_t dr7 = cpu->dr[7];
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = lens[(dr7 >> (18 + 4 * n)) & 3];
+        if (!((dr7 >> (2 * n)) & 3) || !(rw == 3 || (rw == 1 && write)))
+            continue;
+        uint64_t lo = cpu->dr[n] & ~(uint64_t)(len - 1);
+        if (a < lo + len && lo < a + size)
+            cpu->dr_hits |= (uint8_t)(1u << n);
+    }
+}
+
 bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off,
                        unsigned size, uint64_t *val)
 {
@@ -154,13 +172,18 @@ bool x86_mem_read_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, u
     uint64_t a = linear(cpu, seg, off), v = 0, pa;
     int r = access(cpu, a, size, false, &v, &pa);
     if (r == ACC_RAM) {
+        if (cpu->dr_data)
+            data_breakpoints(cpu, a, size, false);
         *val = v;
         return true;
     }
     if (r == ACC_STOP)
         return false;
-    if (cached_read(cpu, val))
+    if (cached_read(cpu, val)) { /* the device read completes */
+        if (cpu->dr_data)
+            data_breakpoints(cpu, a, size, false);
         return true;
+    }
     if (read_exit_impossible(cpu))
         return false;
     struct squib_exit *e = new_exit(cpu, SQUIB_EXIT_MMIO);
@@ -179,6 +202,8 @@ bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, 
         return false;
     uint64_t a = linear(cpu, seg, off), pa;
     int r = access(cpu, a, size, true, &val, &pa);
+    if (cpu->dr_data && (r == ACC_RAM || r == ACC_DEVICE))
+        data_breakpoints(cpu, a, size, true);
     if (r == ACC_RAM)
         return true;
     if (r == ACC_STOP) {

@@ -131,6 +131,11 @@ int x86_sys_mov_dr(struct x86_cpu *cpu, const struct x86_insn *i)
     if (n >= 6 && (v >> 32))
         return x86_exception(cpu, 13, 0);
     cpu->dr[n] = v;
+    if (n == 7) { /* a data breakpoint enabled: R/W 01 (writes) or 11 (reads and writes) */
+        cpu->dr_data = false;
+        for (unsigned k = 0; k < 4; k++)
+            cpu->dr_data |= ((v >> (2 * k)) & 3) && ((v >> (16 + 4 * k)) & 1);
+    }
     return X86_NEXT;
 }
 

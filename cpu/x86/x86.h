@@ -123,6 +123,12 @@ struct x86_cpu {
     uint64_t msr_pat, msr_misc_enable, msr_mtrr_def, mtrr_var[16], mtrr_fixed[11];
     uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
     uint64_t dr[8];
+    /* DR7 enables a data breakpoint (R/W 01 or 11): blocks run one
+     * instruction at a time and memory goes the checked way (mem.c), which
+     * records the breakpoints an access matched in dr_hits until the
+     * instruction completes (core.c delivers the #DB trap). */
+    bool dr_data;
+    uint8_t dr_hits;
     enum x86_mode mode;
 
     struct cpu_env *env;
@@ -448,7 +454,7 @@ bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, 
 static inline void *x86_mem_fast(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size,
                                  bool write)
 {
-    if (cpu->mode != X86_MODE_LONG64)
+    if (cpu->mode != X86_MODE_LONG64 || cpu->dr_data)
         return NULL;
     uint64_t a = seg >= SEG_FS ? cpu->seg[seg].base + off : off;
     if ((a & (MMU_PAGE_SIZE - 1)) > MMU_PAGE_SIZE - size)
