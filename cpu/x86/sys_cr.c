@@ -130,6 +130,15 @@ int x86_sys_mov_dr(struct x86_cpu *cpu, const struct x86_insn *i)
     uint64_t v = cpu->r[r] & x86_size_mask(sz);
     if (n >= 6 && (v >> 32))
         return x86_exception(cpu, 13, 0);
+    if (n == 7 && (cpu->cr4 & (1u << 3)))
+        for (unsigned k = 0; k < 4; k++)
+            if (((v >> (2 * k)) & 3) && ((v >> (16 + 4 * k)) & 3) == 2) {
+                /* R/W 10 with CR4.DE: an I/O breakpoint, not modelled */
+                squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                          "x86: DR7 enables an I/O breakpoint (DR%u, R/W 10 "
+                                          "with CR4.DE): not implemented yet", k);
+                return X86_EXIT;
+            }
     cpu->dr[n] = v;
     if (n == 7) { /* a data breakpoint enabled: R/W 01 (writes) or 11 (reads and writes) */
         cpu->dr_data = false;
