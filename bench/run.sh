@@ -16,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+me=run.sh
+. "$root/bench/lib.sh"
 src=$root/bench/x86
 counts=$src/icount.txt
 build=${BENCH_BUILD:-build-bench}
@@ -46,17 +48,7 @@ done
 # ---- dependencies (as build.sh does) and the Release build ------------------
 pkgs="cmake make gcc pkg-config libfdt-dev nasm qemu-system-x86"
 [ "$mode" = callgrind ] && pkgs="$pkgs valgrind"
-missing=""
-for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "run.sh: installing:$missing" >&2
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+bench_install $pkgs
 
 echo "run.sh: building squib (Release, -g) in $build/" >&2
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g \
@@ -185,7 +177,6 @@ run_one() { # accel rom: sets run_us (wall time in microseconds), run_st, run_ou
     printf '%s %s: status %s, %d us\n%s\n' "$accel" "$rom" "$run_st" "$run_us" "$run_out" >>"$log"
 }
 
-median() { tr ' ' '\n' | { grep . || true; } | sort -n | awk '{v[NR]=$1} END {if (!NR) print ""; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
 for w in $workloads; do insns_of "$w" 1 >/dev/null; done # measure missing counts first
 echo "run.sh: $runs run(s) of each workload on: $accels (one at a time)" >&2
@@ -224,78 +215,12 @@ for w in null $workloads; do
     done
 done
 
-# ---- the table -------------------------------------------------------------------
-model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+# ---- the table (bench/lib.sh) ---------------------------------------------------
 echo
-echo "squib bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $model, $(nproc) CPUs, Linux $(uname -r)"
+bench_host_line "squib bench"
 echo "squib $rev (as built), $($qemu --version | head -1)"
 echo "median of $runs run(s); seconds = wall time minus the null workload's (start-up);"
 [[ " $accels " == *" kvm"* ]] && echo "kvm and kvm-direct run ${kvm_scale}x the repetitions (their seconds are for ${kvm_scale}x Minsn)"
-declare -A null_med
-line="  start-up:"
-for a in $accels; do
-    m=$(echo "${times[null.$a]:-}" | median)
-    null_med[$a]=${m:-0}
-    line="$line $a $(awk -v u="${m:-0}" 'BEGIN{printf "%.3f s", u/1e6}')"
-done
-echo "$line"
-rw() { local w=$((${#1} + 4)); [ $w -lt 9 ] && w=9; echo $w; } # ratio column width
-printf '%-8s %7s' "" ""
-for a in $accels; do printf ' | %15s' "$a"; done
-[[ " $accels " == *" tcg "* ]] && for a in $accels; do [ "$a" != tcg ] && printf ' | %*s' "$(rw "$a")" "$a/"; done
-echo
-printf '%-8s %7s' workload Minsn
-for a in $accels; do printf ' | %8s %6s' s MIPS; done
-[[ " $accels " == *" tcg "* ]] && for a in $accels; do [ "$a" != tcg ] && printf ' | %*s' "$(rw "$a")" "tcg"; done
-echo
-status=0
-declare -A mips
-for w in $workloads; do
-    n=$(insns_of "$w" "$(reps_of "$w")")
-    printf '%-8s %7.0f' "$w" "$(awk -v n="$n" 'BEGIN{print n/1e6}')"
-    for a in $accels; do
-        if [ -n "${fails[$w.$a]:-}" ]; then
-            printf ' | %15s' FAIL
-            status=1
-            continue
-        fi
-        m=$(echo "${times[$w.$a]}" | median)
-        z=${null_med[$a]}
-        net=$(awk -v m="$m" -v z="$z" 'BEGIN{print (m - z) / 1e6}')
-        na=$(insns_of "$w" "${reps_on[$w.$a]}")
-        mp=$(awk -v n="$na" -v s="$net" 'BEGIN{if (s > 0) printf "%.0f", n / s / 1e6; else print "n/a"}')
-        mips[$w.$a]=$mp
-        printf ' | %8.3f %6s' "$net" "$mp"
-    done
-    if [[ " $accels " == *" tcg "* ]]; then
-        for a in $accels; do
-            [ "$a" = tcg ] && continue
-            r=$(awk -v x="${mips[$w.$a]:-n/a}" -v t="${mips[$w.tcg]:-n/a}" \
-                'BEGIN{if (x ~ /^[0-9]+$/ && t ~ /^[0-9]+$/ && t > 0) printf "%.2fx", x / t; else print "-"}')
-            printf ' | %*s' "$(rw "$a")" "$r"
-        done
-    fi
-    echo
-done
-# geometric means of MIPS over the workloads that passed on that backend
-printf '%-8s %7s' geomean ""
-for a in $accels; do
-    g=$(for w in $workloads; do echo "${mips[$w.$a]:-}"; done | awk '/^[0-9]+$/ && $1 > 0 {s += log($1); k++} END {if (k) printf "%.0f (%d)", exp(s / k), k; else print "-"}')
-    printf ' | %15s' "$g MIPS"
-done
-if [[ " $accels " == *" tcg "* ]]; then
-    for a in $accels; do
-        [ "$a" = tcg ] && continue
-        g=$(for w in $workloads; do echo "${mips[$w.$a]:-} ${mips[$w.tcg]:-}"; done |
-            awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && $1 > 0 && $2 > 0 {s += log($1 / $2); k++} END {if (k) printf "%.2fx", exp(s / k); else print "-"}')
-        printf ' | %*s' "$(rw "$a")" "$g"
-    done
-fi
-echo
-for w in $workloads; do
-    for a in $accels; do
-        [ -n "${fails[$w.$a]:-}" ] && echo "FAILED: $w on $a: ${fails[$w.$a]}"
-    done
-done
-echo "(per-run output: $log)"
+insns_on() { insns_of "$1" "${reps_on[$1.$2]}"; }
+bench_table
 exit $status
