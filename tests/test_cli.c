@@ -314,6 +314,26 @@ Test(cli, data_loaders_and_no_reboot_on_psci_reset)
     expect_error(bad, "data-len=3");
 }
 
+Test(cli, x86_gates_and_tasks_rom_passes_in_the_interpreter)
+{
+    /* roms/x86/gates.asm: call gates at the same and a higher privilege
+     * (parameters copied, the stack from the TSS, RETF back, ES nulled),
+     * #GP through a gate above CPL, JMP to a TSS and back, CALL through a
+     * task gate and IRET back, #NP through a task gate in the IDT.  (Under
+     * kvm-pvm, KVM's instruction emulator, which runs all CPL0 code there,
+     * stops at the first far CALL through a gate with "instruction emulation
+     * failed": the ROM is run on the interpreter only.) */
+    static struct result r;
+    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-gates.bin", "-debugcon", "stdio",
+                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0x21, "status 0x%x means check %d failed; stdout: %s", r.status, r.status >> 1, r.out);
+    cr_assert_str_eq(r.out, "protected mode\ncall gate, same privilege\n"
+                            "call gate, CPL3 to CPL0 with parameters, RETF back\n"
+                            "call gate above CPL3: #GP\ntask switches\nJMP to a TSS and back\n"
+                            "CALL through a task gate, IRET back\n#NP through a task gate\n");
+}
+
 Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
 {
     /* roms/x86/modes.asm: real -> protected -> long mode, #PF with CR2 and

@@ -316,7 +316,9 @@ static uint64_t popf_result(enum gp_mode m, unsigned cpl, uint64_t flags, uint64
     g = regs();
     uint64_t saved = 0;
     memcpy(&saved, ram + g.rsp + 3 * w, w); /* error code, rip, cs, then rflags */
-    return saved;
+    /* A fault's frame has RF set (SDM Vol. 3, 18.3.1.1); POPF did not. */
+    cr_assert(saved & (1u << 16), "RF in the #GP frame: 0x%llx", (unsigned long long)saved);
+    return saved & ~(uint64_t)(1u << 16);
 }
 
 Test(x86_stack, popf_privilege_rules_outside_real_mode)

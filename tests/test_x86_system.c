@@ -228,7 +228,9 @@ Test(x86_system, tf_single_steps_into_the_db_handler)
 Test(x86_system, dr0_execution_breakpoint_faults_once_with_rf)
 {
     /* Long mode at CPL0: DR0 = the second NOP, DR7.L0; the #DB handler
-     * counts and returns with RF set in the frame, so the NOP then runs. */
+     * finds RF clear in the frame (SDM 18.3.1.1: the processor leaves it to
+     * the handler), counts, and sets RF there, so the NOP then runs.
+     * (Regression: the frame had RF set by the processor.) */
     long_mode_at_cpl3();
     struct squib_x86_sregs s = sregs();
     s.cs.dpl = 0;
@@ -237,7 +239,13 @@ Test(x86_system, dr0_execution_breakpoint_faults_once_with_rf)
     s.ss.selector = 0x10;
     squib_vcpu_set_regs(cpu, SQUIB_REGSET_X86_SYS, &s, sizeof s);
     gate(1, 0x120000, 0);
-    static const uint8_t handler[] = {0x48, 0xFF, 0xC3, /* inc rbx */ 0x48, 0xCF /* iretq */};
+    static const uint8_t handler[] = {
+        0x48, 0x0F, 0xBA, 0x64, 0x24, 0x10, 0x10, /* bt qword [rsp+16], 16: RF -> CF */
+        0x48, 0x83, 0xD3, 0x00,                   /* adc rbx, 0 */
+        0x48, 0x81, 0x4C, 0x24, 0x10, 0, 0, 1, 0, /* or qword [rsp+16], 0x10000 */
+        0x48, 0xFF, 0xC3,                         /* inc rbx */
+        0x48, 0xCF,                               /* iretq */
+    };
     memcpy(ram + 0x120000, handler, sizeof handler);
     static const uint8_t code[] = {
         0x48, 0xB8, 0x05, 0x10, 0x10, 0, 0, 0, 0, 0, /* 100000 mov rax, 0x101005 */
@@ -252,7 +260,7 @@ Test(x86_system, dr0_execution_breakpoint_faults_once_with_rf)
     memcpy(ram + 0x101005, target, sizeof target);
     run();
     cr_assert_eq(ex.kind, SQUIB_EXIT_PIO, "%s: %s", squib_exit_kind_name(ex.kind), ex.internal.message);
-    cr_assert_eq(regs().rbx, 1, "one #DB, then RF lets the instruction run");
+    cr_assert_eq(regs().rbx, 1, "one #DB with RF clear in its frame, then RF lets the NOP run");
     cr_assert_eq(ex.pc, 0x101007);
 }
 

@@ -117,6 +117,7 @@ static inline void gp_mode(enum gp_mode m)
     if (m == GP_REAL) {
         s.cs.selector = 0;
         s.cs.base = 0;
+        s.cs.l = s.cs.db = 0; /* as a previous mode may have left them */
         s.cr0 &= ~1ULL;
         s.efer = 0;
     } else {

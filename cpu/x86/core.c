@@ -299,8 +299,6 @@ static bool guest_exec_bps_enabled(const struct x86_cpu *cpu)
     return false;
 }
 
-#define F_RF (1u << 16)
-
 /* Breakpoints are linear addresses, as the debug registers hold them
  * (SDM Vol. 3, 18.2.4). */
 static bool bp_hit(const struct x86_cpu *cpu)
@@ -409,8 +407,9 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
         if (slow && !(cpu->rflags & F_RF)) {
             unsigned hit = guest_exec_bp(cpu, pc);
             if (hit) {
-                /* An instruction breakpoint is a fault (SDM 18.3.1.1): DR6.Bn,
-                 * and RF in the pushed RFLAGS so IRET resumes past it. */
+                /* An instruction breakpoint is a fault (SDM 18.3.1.1): DR6.Bn;
+                 * RF stays clear in the pushed RFLAGS (the handler sets it to
+                 * resume past the breakpoint).  A VMM resumes with RF set. */
                 cpu->dr[6] = (cpu->dr[6] & ~0xfULL) | hit;
                 if (debugging) {
                     exit_simple(cpu, SQUIB_EXIT_DEBUG);
@@ -419,7 +418,6 @@ static void run_blocks(struct x86_cpu *cpu, struct squib_exit *e)
                     cpu->rflags |= F_RF;
                     return;
                 }
-                cpu->rflags |= F_RF;
                 if (!x86_raise(cpu, 1, 0, false))
                     return;
                 continue;
@@ -731,6 +729,7 @@ static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
         cpu->cr8 = s->cr8;
         cpu->efer = s->efer;
         cpu->apic_base = s->apic_base;
+        x86_debug_regs_changed(cpu);
         x86_mode_changed(cpu);
         return 0;
     }

@@ -244,9 +244,8 @@ int x86_decode(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_
 #undef NEED
 
 too_long:
-    /* SDM 2.3.11: more than 15 bytes raises #GP; exceptions land with the
-     * x86 core issue. */
-    i->fn = x86_op_unimplemented;
+    /* SDM 2.3.11: more than 15 bytes raises #GP(0). */
+    i->fn = x86_op_gp0;
     i->len = 15;
     return -1;
 }

@@ -1,6 +1,6 @@
 /* cpu/x86/exception.c: delivering exceptions and interrupts (Intel SDM
  * Vol. 3, chapter 6): the real-mode IVT (20.1.4), 32-bit protected-mode
- * interrupt and trap gates (6.12) and 64-bit IDT gates with IST and stack
+ * interrupt, trap and task gates (6.12) and 64-bit IDT gates with IST and stack
  * switching (6.14); the double-fault rules of Table 6-5 and the triple fault
  * that ends the run as a SHUTDOWN exit.
  *
@@ -72,6 +72,14 @@ static bool contributory(unsigned vec)
     return vec == 0 || (vec >= 10 && vec <= 13);
 }
 
+/* The fault-class exceptions (SDM Vol. 3, Table 6-1), less #DB, whose
+ * instruction-breakpoint fault leaves RF to the handler. */
+static bool fault_class(unsigned vec)
+{
+    return vec == 0 || vec == 5 || vec == 6 || vec == 7 || (vec >= 10 && vec <= 14) ||
+           vec == 16 || vec == 17 || vec == 19 || vec == 20 || vec == 21;
+}
+
 /* Pushes on the stack being built; false if the push faulted. */
 struct frame {
     uint64_t sp, base;
@@ -87,9 +95,11 @@ static bool push(struct x86_cpu *cpu, struct frame *f, unsigned size, uint64_t v
 /* One delivery attempt; returns 0, or the vector of a fault it raised
  * (with *err its error code). */
 static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err, bool soft,
-                   uint64_t ret_rip, uint32_t *nerr)
+                   bool fault, uint64_t ret_rip, uint32_t *nerr)
 {
-    uint64_t flags = cpu->rflags;
+    /* A fault's frame has RF set, so that the restarted instruction does
+     * not hit its instruction breakpoint again (SDM Vol. 3, 18.3.1.1). */
+    uint64_t flags = cpu->rflags | (fault ? F_RF : 0);
     uint32_t ext = soft ? 0 : 1;
     uint32_t idt_err = vec * 8 + 2 + ext;
 
@@ -126,9 +136,10 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
     }
     unsigned type = g[5] & 0xf, gdpl = (g[5] >> 5) & 3;
     bool gate32 = type == 0xE || type == 0xF, gate16 = type == 6 || type == 7;
-    if (long64 ? !gate32 : !(gate32 || gate16)) {
+    bool task = !long64 && type == 5;
+    if (long64 ? !gate32 : !(gate32 || gate16 || task)) {
         *nerr = idt_err;
-        return 13; /* task gates (type 5) are not supported: #GP like a bad type */
+        return 13;
     }
     int cpl = (int)x86_cpl(cpu);
     if (soft && (int)gdpl < cpl) {
@@ -140,6 +151,14 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
         return 11;
     }
     uint16_t csel = (uint16_t)(g[2] | g[3] << 8);
+    if (task) {
+        /* A task gate: a task switch to the TSS it names, which gets the
+         * error code on its stack (SDM 6.12.2). */
+        int v = x86_task_switch(cpu, csel, X86_TASK_INT, ret_rip, has_err, err, nerr);
+        if (v > 0 && *nerr != 0)
+            *nerr += ext;
+        return v;
+    }
     uint64_t target = g[0] | g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
     if (long64)
         target |= (uint64_t)(g[8] | g[9] << 8 | (uint32_t)g[10] << 16 | (uint32_t)g[11] << 24) << 32;
@@ -234,9 +253,16 @@ static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, bo
     for (int depth = 0;; depth++) {
         uint32_t nerr = 0;
         /* A fault while delivering returns to the instruction (cpu->rip). */
-        int fault = deliver(cpu, vec, err, has_err, soft, depth ? cpu->rip : ret_rip, &nerr);
+        int fault = deliver(cpu, vec, err, has_err, soft, !soft && !external && fault_class(vec),
+                            depth ? cpu->rip : ret_rip, &nerr);
         if (!fault)
             return true;
+        if (fault < 0) {
+            squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                      "x86: vector %u through a task gate to a task in "
+                                      "virtual-8086 mode: not modelled", vec);
+            return false;
+        }
         /* A fault while delivering: SDM Table 6-5. */
         if (vec == 8 || depth >= 2) {
             memset(cpu->exit, 0, sizeof *cpu->exit);

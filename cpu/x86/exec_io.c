@@ -138,6 +138,14 @@ int x86_op_string(struct x86_cpu *cpu, const struct x86_insn *i)
         x86_commit(cpu);
         bool last = (cpu->r[RCX] & m) == 0 ||
                     (cond && ((i->rep == 0xF3) != !!(cpu->rflags & F_ZF)));
+        if (cpu->dr_hits && !last) {
+            /* A data or I/O breakpoint matched: its #DB trap follows this
+             * iteration, with rip still at the instruction so that the
+             * handler's IRET resumes the rest (SDM Vol. 3, 18.3.1.2). */
+            bool wrote = cpu->write_exit;
+            cpu->write_exit = false;
+            return wrote ? X86_EXIT_BRANCH : X86_BRANCH;
+        }
         if (cpu->write_exit) {
             cpu->write_exit = false;
             return last ? X86_EXIT_DONE : X86_EXIT;

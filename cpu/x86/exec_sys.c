@@ -111,3 +111,40 @@ int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     return x86_fault(cpu, i, 6);
 }
+
+/* #GP(0) for the whole instruction: an instruction longer than 15 bytes
+ * (SDM Vol. 2, 2.3.11), and 0F 33 RDPMC, since this model has no
+ * performance counters (CPUID leaf 0AH is zero) so every ECX is invalid, as
+ * for CPL > 0 without CR4.PCE (SDM Vol. 2, RDPMC). */
+int x86_op_gp0(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    return x86_fault(cpu, i, 13);
+}
+
+/* 0F AE group 15 (SDM Vol. 2, Table A-6).  CLFLUSH m8 is checked like a
+ * byte read (segment, paging: #GP/#SS/#PF) and then has nothing to do: the
+ * interpreter keeps no caches, and it is no device access (no exit).  The
+ * members of features this model does not advertise are #UD: CLFLUSHOPT
+ * and CLWB (66), the XSAVE family (CR4.OSXSAVE cannot be set) and
+ * RD/WR FS/GS BASE (F3; CR4.FSGSBASE cannot be set).  FXSAVE/FXRSTOR,
+ * LDMXCSR/STMXCSR and the fences belong to the x87/SSE work and are not
+ * implemented yet. */
+int x86_op_grp15(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    unsigned r = i->reg & 7;
+    if (i->mod == 3) {
+        if (!i->rep && !i->p66 && r >= 5)
+            return x86_op_unimplemented(cpu, i); /* LFENCE, MFENCE, SFENCE */
+        return x86_op_ud(cpu, i);
+    }
+    if (i->rep)
+        return x86_op_ud(cpu, i);
+    if (r == 7 && !i->p66) {
+        if (!x86_mem_check(cpu, i, i->seg, x86_ea(cpu, i)))
+            return X86_EXIT;
+        return X86_NEXT;
+    }
+    if (r >= 4)
+        return x86_op_ud(cpu, i);
+    return x86_op_unimplemented(cpu, i);
+}

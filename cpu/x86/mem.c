@@ -149,16 +149,38 @@ fault:
  * bytes at linear `a` matches: DRn enabled in DR7 (Ln or Gn), R/W 01 for
  * writes or 11 for either, and the access overlapping the 1, 2, 4 or 8
  * bytes (LEN 00, 01, 11, 10) at DRn aligned down to that length. */
-static void data_breakpoints(struct x86_cpu *cpu, uint64_t a, unsigned size, bool write)
+static unsigned bp_len(uint64_t dr7, unsigned n)
 {
     static const unsigned lens[4] = {1, 2, 8, 4};
+    return lens[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+static void data_breakpoints(struct x86_cpu *cpu, uint64_t a, unsigned size, bool write)
+{
     uint64_t dr7 = cpu->dr[7];
     for (unsigned n = 0; n < 4; n++) {
-        unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = lens[(dr7 >> (18 + 4 * n)) & 3];
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = bp_len(dr7, n);
         if (!((dr7 >> (2 * n)) & 3) || !(rw == 3 || (rw == 1 && write)))
             continue;
         uint64_t lo = cpu->dr[n] & ~(uint64_t)(len - 1);
         if (a < lo + len && lo < a + size)
+            cpu->dr_hits |= (uint8_t)(1u << n);
+    }
+}
+
+/* The I/O breakpoints (SDM Vol. 3, 18.2.4: R/W 10 with CR4.DE) an access
+ * of `size` bytes at `port` matches: DRn holds the port, LEN its size. */
+static void io_breakpoints(struct x86_cpu *cpu, uint16_t port, unsigned size)
+{
+    uint64_t dr7 = cpu->dr[7];
+    if (!(cpu->cr4 & (1u << 3)))
+        return;
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = bp_len(dr7, n);
+        if (!((dr7 >> (2 * n)) & 3) || rw != 2)
+            continue;
+        uint64_t lo = cpu->dr[n] & 0xffff & ~(uint64_t)(len - 1);
+        if (port < lo + len && lo < (uint64_t)port + size)
             cpu->dr_hits |= (uint8_t)(1u << n);
     }
 }
@@ -226,12 +248,27 @@ bool x86_mem_write_slow(struct x86_cpu *cpu, const struct x86_insn *i, int seg, 
     return true;
 }
 
+bool x86_mem_check(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off)
+{
+    x86_rip_fresh(cpu, i);
+    if (!seg_ok(cpu, seg, off, 1, false))
+        return false;
+    struct mmu *m = cpu->mmu;
+    if (!mmu_ptr(m, linear(cpu, seg, off), false) && m->miss_fault) {
+        x86_page_fault_exit(cpu);
+        return false;
+    }
+    return true;
+}
+
 bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                  uint32_t *val)
 {
     uint64_t v;
-    if (cached_read(cpu, &v)) {
+    if (cached_read(cpu, &v)) { /* the port read completes */
         *val = (uint32_t)v;
+        if (cpu->dr_data)
+            io_breakpoints(cpu, port, size);
         return true;
     }
     if (read_exit_impossible(cpu))
@@ -253,6 +290,8 @@ void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, 
     e->pio.write = true;
     e->pio.data = (uint32_t)(val & x86_size_mask(size));
     cpu->write_exit = true;
+    if (cpu->dr_data)
+        io_breakpoints(cpu, port, size);
 }
 
 uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i)

@@ -94,6 +94,7 @@ int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i)
         if ((v & ~CR4_VALID) || ((cpu->efer & EFER_LMA) && !(v & CR4_PAE)))
             return x86_exception(cpu, 13, 0);
         cpu->cr4 = v;
+        x86_debug_regs_changed(cpu); /* CR4.DE: R/W 10 means I/O */
         x86_mode_changed(cpu);
         cpu->rip = cpu->next_rip;
         return X86_BRANCH;
@@ -102,6 +103,20 @@ int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i)
             return x86_exception(cpu, 13, 0);
         cpu->cr8 = v;
         return X86_NEXT;
+    }
+}
+
+/* DR7 or CR4.DE changed: whether a data breakpoint (R/W 01 or 11) or,
+ * with CR4.DE, an I/O breakpoint (R/W 10) is enabled (SDM Vol. 3, 18.2.4).
+ * R/W 10 without CR4.DE is undefined; it never matches here. */
+void x86_debug_regs_changed(struct x86_cpu *cpu)
+{
+    uint64_t dr7 = cpu->dr[7];
+    bool de = cpu->cr4 & (1u << 3);
+    cpu->dr_data = false;
+    for (unsigned k = 0; k < 4; k++) {
+        unsigned rw = (dr7 >> (16 + 4 * k)) & 3;
+        cpu->dr_data |= ((dr7 >> (2 * k)) & 3) && ((rw & 1) || (rw == 2 && de));
     }
 }
 
@@ -130,21 +145,9 @@ int x86_sys_mov_dr(struct x86_cpu *cpu, const struct x86_insn *i)
     uint64_t v = cpu->r[r] & x86_size_mask(sz);
     if (n >= 6 && (v >> 32))
         return x86_exception(cpu, 13, 0);
-    if (n == 7 && (cpu->cr4 & (1u << 3)))
-        for (unsigned k = 0; k < 4; k++)
-            if (((v >> (2 * k)) & 3) && ((v >> (16 + 4 * k)) & 3) == 2) {
-                /* R/W 10 with CR4.DE: an I/O breakpoint, not modelled */
-                squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                          "x86: DR7 enables an I/O breakpoint (DR%u, R/W 10 "
-                                          "with CR4.DE): not implemented yet", k);
-                return X86_EXIT;
-            }
     cpu->dr[n] = v;
-    if (n == 7) { /* a data breakpoint enabled: R/W 01 (writes) or 11 (reads and writes) */
-        cpu->dr_data = false;
-        for (unsigned k = 0; k < 4; k++)
-            cpu->dr_data |= ((v >> (2 * k)) & 3) && ((v >> (16 + 4 * k)) & 1);
-    }
+    if (n == 7)
+        x86_debug_regs_changed(cpu);
     return X86_NEXT;
 }
 

@@ -1,7 +1,6 @@
 /* cpu/x86/sys_int.c: INT n, INT3, INTO, INT1 and IRET (Intel SDM Vol. 2,
  * "INT n/INTO/INT3/INT1" and "IRET/IRETD/IRETQ"; Vol. 3, 6.12-6.14).
- * Task gates and task returns (NT = 1) end as INTERNAL_ERROR: squib does
- * not model hardware task switching. */
+ * A task return (NT = 1) is a task switch (sys_task.c). */
 #include "cpu/x86/x86.h"
 
 #include <string.h>
@@ -76,16 +75,35 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         return X86_BRANCH;
     }
     if (cpu->rflags & (1u << 14)) {
-        squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                  "x86: IRET with NT set (a task return): hardware task "
-                                  "switching is not modelled");
-        return X86_EXIT;
+        /* NT: a return to the task in the back link (SDM 8.4); none in
+         * IA-32e mode. */
+        if (cpu->efer & (1u << 10))
+            return x86_exception(cpu, 13, 0);
+        uint16_t link;
+        uint32_t nerr = 0;
+        if (!x86_sys_access(cpu, cpu->tr.base, &link, 2, false))
+            return x86_exception(cpu, 10, cpu->tr.sel & ~3u);
+        int v = x86_task_switch(cpu, link, X86_TASK_IRET, cpu->next_rip, false, 0, &nerr);
+        if (v < 0) {
+            squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                      "x86: IRET to a task in virtual-8086 mode (EFLAGS.VM "
+                                      "in the TSS of 0x%x): not modelled", link);
+            return X86_EXIT;
+        }
+        return v ? x86_exception(cpu, (unsigned)v, nerr) : X86_BRANCH;
     }
     int cpl = (cpu->seg[SEG_SS].attr >> 5) & 3;
     /* Read the frame without committing RSP (a fault must leave it). */
     uint64_t sp = cpu->r[RSP], saved_sp = sp;
     if (!pop(cpu, i, sz, &rip) || !pop(cpu, i, sz, &cs) || !pop(cpu, i, sz, &fl)) {
         cpu->r[RSP] = saved_sp;
+        return X86_EXIT;
+    }
+    if (fl & (1u << 17) && cpl == 0 && sz == 4 && !(cpu->efer & (1u << 10))) {
+        cpu->r[RSP] = saved_sp;
+        squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
+                                  "x86: IRET to virtual-8086 mode (EFLAGS.VM in the frame): "
+                                  "not modelled");
         return X86_EXIT;
     }
     uint16_t csel = (uint16_t)cs;
@@ -143,18 +161,8 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->seg[SEG_SS] = ss;
         cpu->r[RSP] = long64 ? nsp : (cpu->r[RSP] & ~x86_size_mask(sz)) | (nsp & x86_size_mask(sz));
     }
-    if (outer) {
-        /* Data segments the outer level may not use become null (SDM, IRET). */
-        static const int segs[] = {SEG_ES, SEG_DS, SEG_FS, SEG_GS};
-        for (int k = 0; k < 4; k++) {
-            struct x86_segment *s = &cpu->seg[segs[k]];
-            bool code_conforming = (s->attr & 0x1c) == 0x1c;
-            if (((s->attr >> 5) & 3) < rpl && !code_conforming) {
-                s->sel = 0;
-                s->attr &= (uint16_t)~0x80; /* not present: unusable */
-            }
-        }
-    }
+    if (outer)
+        x86_null_outer_segs(cpu, rpl);
     (void)sp;
     cpu->rip = rip & x86_size_mask(long64 && (ncs.attr & (1u << 13)) ? 8 : (ncs.attr & (1u << 14)) ? 4 : 2);
     x86_privilege_changed(cpu);

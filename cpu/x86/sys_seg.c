@@ -1,7 +1,7 @@
 /* cpu/x86/sys_seg.c: segment loads with descriptor checks (Intel SDM
  * Vol. 3, 3.4-3.5 and 5.5-5.8; Vol. 2, MOV/POP Sreg, LDS/LES/LFS/LGS/LSS,
- * far JMP/CALL/RET), in real, protected and long mode.  Call gates and task
- * gates/switches end as INTERNAL_ERROR naming them. */
+ * far JMP/CALL/RET), in real, protected and long mode.  Far transfers
+ * through call gates, task gates and TSSs are in sys_gate.c. */
 #include "cpu/x86/x86.h"
 
 #include <string.h>
@@ -16,7 +16,7 @@ static unsigned cpl_of(const struct x86_cpu *cpu)
 }
 
 /* Sets the accessed bit in the descriptor in memory (SDM 3.4.5.1). */
-static void mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s)
+void x86_mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s)
 {
     if (s->attr & A_ACCESSED)
         return;
@@ -66,13 +66,29 @@ static uint32_t load_data_seg(struct x86_cpu *cpu, int seg, uint16_t sel)
         if (!(d.attr & A_P))
             return (11u << 16) + (sel & ~3u) + 1;
     }
-    mark_accessed(cpu, sel, &d);
+    x86_mark_accessed(cpu, sel, &d);
     if (cpu->mode == X86_MODE_LONG64 && (seg == SEG_FS || seg == SEG_GS))
         d.base &= 0xffffffffULL; /* the upper half comes from the base MSRs only */
     cpu->seg[seg] = d;
     if (seg == SEG_SS)
         x86_privilege_changed(cpu);
     return 0;
+}
+
+/* After a return to the outer level `cpl` (far RET, IRET): DS, ES, FS and
+ * GS holding a data or non-conforming code segment more privileged than
+ * that become null (SDM Vol. 2, RET and IRET "Operation"). */
+void x86_null_outer_segs(struct x86_cpu *cpu, unsigned cpl)
+{
+    static const int segs[] = {SEG_ES, SEG_DS, SEG_FS, SEG_GS};
+    for (int k = 0; k < 4; k++) {
+        struct x86_segment *s = &cpu->seg[segs[k]];
+        bool conforming_code = (s->attr & 0x1c) == 0x1c;
+        if (dpl_of(s) < cpl && !conforming_code) {
+            s->sel = 0;
+            s->attr &= (uint16_t)~0x80; /* not present: unusable */
+        }
+    }
 }
 
 static int fault(struct x86_cpu *cpu, uint32_t f)
@@ -160,14 +176,6 @@ static uint32_t code_target(struct x86_cpu *cpu, uint16_t sel, bool ret, struct 
     return 0;
 }
 
-static int gate_unsupported(struct x86_cpu *cpu, uint16_t sel)
-{
-    squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                              "x86: far transfer through selector 0x%x, a call gate, task gate "
-                              "or TSS: not modelled yet", sel);
-    return X86_EXIT;
-}
-
 static void enter_code(struct x86_cpu *cpu, struct x86_segment *d, uint16_t sel, uint64_t ip)
 {
     if (cpu->mode == X86_MODE_REAL) {
@@ -175,7 +183,7 @@ static void enter_code(struct x86_cpu *cpu, struct x86_segment *d, uint16_t sel,
         cpu->rip = ip & 0xffff;
         return;
     }
-    mark_accessed(cpu, sel, d);
+    x86_mark_accessed(cpu, sel, d);
     d->sel = (uint16_t)((sel & ~3u) | cpl_of(cpu));
     cpu->seg[SEG_CS] = *d;
     x86_privilege_changed(cpu);
@@ -213,7 +221,7 @@ int x86_sys_jmp_far(struct x86_cpu *cpu, const struct x86_insn *i)
     if (cpu->mode != X86_MODE_REAL) {
         uint32_t f = code_target(cpu, sel, false, &d);
         if (f == 0xffffffffu)
-            return gate_unsupported(cpu, sel);
+            return x86_far_system(cpu, i, sel, false);
         if (f)
             return fault(cpu, f);
     }
@@ -234,7 +242,7 @@ int x86_sys_call_far(struct x86_cpu *cpu, const struct x86_insn *i)
     if (cpu->mode != X86_MODE_REAL) {
         uint32_t f = code_target(cpu, sel, false, &d);
         if (f == 0xffffffffu)
-            return gate_unsupported(cpu, sel);
+            return x86_far_system(cpu, i, sel, true);
         if (f)
             return fault(cpu, f);
     }
@@ -282,7 +290,7 @@ int x86_sys_retf(struct x86_cpu *cpu, const struct x86_insn *i)
             return X86_EXIT;
         }
         struct x86_segment saved_ss = cpu->seg[SEG_SS];
-        mark_accessed(cpu, sel, &d);
+        x86_mark_accessed(cpu, sel, &d);
         d.sel = sel;
         cpu->seg[SEG_CS] = d;
         x86_privilege_changed(cpu); /* CPL is still SS.DPL: load SS at the new CPL */
@@ -296,6 +304,7 @@ int x86_sys_retf(struct x86_cpu *cpu, const struct x86_insn *i)
         }
         cpu->r[RSP] = (nsp + imm) & x86_size_mask(cpu->mode == X86_MODE_LONG64 ? 8 : sz);
         cpu->rip = ip & x86_size_mask(cpu->mode == X86_MODE_LONG64 ? 8 : sz);
+        x86_null_outer_segs(cpu, rpl);
         return X86_BRANCH;
     }
     enter_code(cpu, &d, sel, ip);

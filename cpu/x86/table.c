@@ -76,6 +76,8 @@ int x86_op_map38(struct x86_cpu *, const struct x86_insn *);
 /* exec_cpuid.c */
 int x86_op_cpuid(struct x86_cpu *, const struct x86_insn *);
 int x86_op_rdtsc(struct x86_cpu *, const struct x86_insn *);
+int x86_sys_lar_lsl(struct x86_cpu *, const struct x86_insn *);
+int x86_op_grp15(struct x86_cpu *, const struct x86_insn *);
 
 #define E(fn_, fl_, nm_) {fn_, fl_, nm_}
 #define ALU_ROW(b, nm)                                                     \
@@ -218,7 +220,7 @@ const struct x86_op_entry x86_map1[256] = {
 const struct x86_op_entry x86_map2[256] = {
     [0x00] = E(x86_sys_grp6, OPF_MODRM | OPF_END, "Grp6"),
     [0x01] = E(x86_sys_grp7, OPF_MODRM | OPF_END, "Grp7"),
-    [0x02] = E(NULL, OPF_MODRM, "LAR Gv,Ew"), [0x03] = E(NULL, OPF_MODRM, "LSL Gv,Ew"),
+    [0x02] = E(x86_sys_lar_lsl, OPF_MODRM, "LAR Gv,Ew"), [0x03] = E(x86_sys_lar_lsl, OPF_MODRM, "LSL Gv,Ew"),
     [0x04] = E(x86_op_ud, OPF_END, "(0f 04)"),
     [0x05] = E(x86_sys_syscall, OPF_END, "SYSCALL"), [0x06] = E(x86_sys_clts, OPF_END, "CLTS"),
     [0x07] = E(x86_sys_sysret, OPF_END, "SYSRET"), [0x08] = E(x86_sys_wbinvd, OPF_END, "INVD"),
@@ -243,9 +245,9 @@ const struct x86_op_entry x86_map2[256] = {
     [0x27] = E(x86_op_ud, OPF_END, "(0f 27)"),
     R8(0x28, NULL, OPF_MODRM, "SSE movaps/cvt/ucomis"),
     [0x30] = E(x86_sys_msr, OPF_END, "WRMSR"), [0x31] = E(x86_op_rdtsc, 0, "RDTSC"),
-    [0x32] = E(x86_sys_msr, OPF_END, "RDMSR"), [0x33] = E(NULL, OPF_END, "RDPMC"),
+    [0x32] = E(x86_sys_msr, OPF_END, "RDMSR"), [0x33] = E(x86_op_gp0, OPF_END, "RDPMC"),
     [0x34] = E(x86_sys_sysenter, OPF_END, "SYSENTER"), [0x35] = E(x86_sys_sysenter, OPF_END, "SYSEXIT"),
-    [0x36] = E(x86_op_ud, OPF_END, "(0f 36)"), [0x37] = E(NULL, OPF_END, "GETSEC"),
+    [0x36] = E(x86_op_ud, OPF_END, "(0f 36)"), [0x37] = E(x86_op_ud, OPF_END, "GETSEC"), /* no SMX: CR4.SMXE is 0 */
     /* 0F 38 and 0F 3A are escapes to the three-byte maps (decode.c). */
     [0x39] = E(x86_op_ud, OPF_END, "(0f 39)"), [0x3B] = E(x86_op_ud, OPF_END, "(0f 3b)"),
     [0x3C] = E(x86_op_ud, OPF_END, "(0f 3c)"), [0x3D] = E(x86_op_ud, OPF_END, "(0f 3d)"),
@@ -280,7 +282,7 @@ const struct x86_op_entry x86_map2[256] = {
     [0xAB] = E(x86_op_bt, OPF_MODRM, "BTS Ev,Gv"),
     [0xAC] = E(x86_op_shld_shrd, OPF_MODRM | OPF_IMM8, "SHRD Ev,Gv,Ib"),
     [0xAD] = E(x86_op_shld_shrd, OPF_MODRM, "SHRD Ev,Gv,CL"),
-    [0xAE] = E(NULL, OPF_MODRM, "Grp15 (fences, FXSAVE, LDMXCSR...)"),
+    [0xAE] = E(x86_op_grp15, OPF_MODRM, "Grp15 (CLFLUSH; with the SSE work: LFENCE/MFENCE/SFENCE, FXSAVE/FXRSTOR, LDMXCSR/STMXCSR)"),
     [0xAF] = E(x86_op_imul_rm, OPF_MODRM, "IMUL Gv,Ev"),
     [0xB0] = E(x86_op_cmpxchg, OPF_MODRM | OPF_BYTE, "CMPXCHG Eb,Gb"),
     [0xB1] = E(x86_op_cmpxchg, OPF_MODRM, "CMPXCHG Ev,Gv"),

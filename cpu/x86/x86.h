@@ -25,7 +25,8 @@ enum x86_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
 /* RFLAGS bits (SDM Vol. 1, 3.4.3) */
 enum {
     F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6, F_SF = 1u << 7,
-    F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11, F_AC = 1u << 18,
+    F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11, F_RF = 1u << 16,
+    F_AC = 1u << 18,
     F_ARITH = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF,
 };
 
@@ -123,10 +124,11 @@ struct x86_cpu {
     uint64_t msr_pat, msr_misc_enable, msr_mtrr_def, mtrr_var[16], mtrr_fixed[11];
     uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
     uint64_t dr[8];
-    /* DR7 enables a data breakpoint (R/W 01 or 11): blocks run one
-     * instruction at a time and memory goes the checked way (mem.c), which
-     * records the breakpoints an access matched in dr_hits until the
-     * instruction completes (core.c delivers the #DB trap). */
+    /* DR7 enables a data breakpoint (R/W 01 or 11) or, with CR4.DE, an
+     * I/O breakpoint (R/W 10): blocks run one instruction at a time and
+     * memory goes the checked way (mem.c), which records the breakpoints an
+     * access or port matched in dr_hits until the instruction completes
+     * (core.c delivers the #DB trap; x86_debug_regs_changed sets it). */
     bool dr_data;
     uint8_t dr_hits;
     enum x86_mode mode;
@@ -259,6 +261,8 @@ int x86_op_grp7(struct x86_cpu *cpu, const struct x86_insn *i);
  * and SS after a control transfer that changed them (no flush needed: the
  * TLBs are per privilege and blocks are keyed by mode). */
 void x86_privilege_changed(struct x86_cpu *cpu);
+/* sys_cr.c: after DR7 or CR4 change: re-derives cpu->dr_data. */
+void x86_debug_regs_changed(struct x86_cpu *cpu);
 /* exception.c: an implicit supervisor access to linear memory (descriptor
  * tables, the TSS, an exception frame), whatever the CPL; false on a fault
  * or device memory (the caller decides what that raises). */
@@ -266,6 +270,21 @@ bool x86_sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, 
 /* exception.c: the hidden part of selector `sel` from the GDT/LDT; false if
  * outside the table or unreadable. */
 bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out);
+/* sys_seg.c: sets the accessed bit of the descriptor `sel` (and in *s). */
+void x86_mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s);
+/* sys_seg.c: nulls the data segment registers the outer level `cpl` may
+ * not use, after a far RET or IRET to it. */
+void x86_null_outer_segs(struct x86_cpu *cpu, unsigned cpl);
+/* sys_gate.c: a far JMP or CALL whose selector names a system descriptor:
+ * a call gate, or (legacy protected mode) a task gate or TSS. */
+int x86_far_system(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t sel, bool call);
+/* sys_task.c: a hardware task switch to the TSS `sel` (SDM Vol. 3, 8.3).
+ * ret_ip is saved as the old task's EIP; has_err/err: an exception's error
+ * code for the new task's stack.  0, a fault vector with *nerr its error
+ * code, or -1 when the new task is in virtual-8086 mode (not modelled). */
+enum x86_task_reason { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };
+int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
+                    uint64_t ret_ip, bool has_err, uint32_t err, uint32_t *nerr);
 
 /* core.c: a translation fault: CR2 and #PF delivery (cpu->delivered), a
  * triple fault (SHUTDOWN exit), or an INTERNAL_ERROR when the walk itself
@@ -435,6 +454,7 @@ int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i);
  * exceptions" naming the instruction (exec_sys.c). */
 int x86_fault(struct x86_cpu *cpu, const struct x86_insn *i, unsigned vec);
 int x86_op_ud(struct x86_cpu *cpu, const struct x86_insn *i); /* #UD */
+int x86_op_gp0(struct x86_cpu *cpu, const struct x86_insn *i); /* #GP(0) */
 
 /* mem.c: segmented access through the MMU.  Reads return false when the
  * access became a read exit (cpu->exit filled): the handler returns X86_EXIT
@@ -503,6 +523,9 @@ static inline bool x86_mem_write(struct x86_cpu *cpu, const struct x86_insn *i, 
     }
     return x86_mem_write_slow(cpu, i, seg, off, size, val);
 }
+/* The checks of a one-byte read at seg:off (segment, paging) without the
+ * access: CLFLUSH.  False after raising the fault (return X86_EXIT). */
+bool x86_mem_check(struct x86_cpu *cpu, const struct x86_insn *i, int seg, uint64_t off);
 bool x86_port_in(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
                  uint32_t *val);
 void x86_port_out(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t port, unsigned size,
