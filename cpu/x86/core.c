@@ -741,45 +741,36 @@ static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
     }
 }
 
-enum {
-    MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
-    MSR_APIC_BASE = 0x1B, MSR_EFER = 0xC0000080, MSR_TSC_AUX = 0xC0000103,
-};
-
-static uint64_t *msr_slot(struct x86_cpu *cpu, uint32_t idx)
-{
-    switch (idx) {
-    case MSR_SYSENTER_CS: return &cpu->msr_sysenter_cs;
-    case MSR_SYSENTER_ESP: return &cpu->msr_sysenter_esp;
-    case MSR_SYSENTER_EIP: return &cpu->msr_sysenter_eip;
-    case MSR_APIC_BASE: return &cpu->apic_base;
-    case MSR_EFER: return &cpu->efer;
-    case MSR_TSC_AUX: return &cpu->msr_tsc_aux;
-    default: return NULL;
-    }
-}
+/* One-register access from the VMM (SQUIB_REG_X86_MSR): every MSR the
+ * guest's RDMSR/WRMSR know (sys_cr.c), with their value checks, as KVM's
+ * KVM_GET/SET_MSRS; EFER is written whole, LMA included, as a VMM restoring
+ * state must (KVM's host-initiated writes allow it too). */
+enum { MSR_EFER = 0xC0000080 };
 
 static int x86_get_one_reg(void *opaque, uint64_t id, uint64_t *value)
 {
     struct x86_cpu *cpu = opaque;
-    uint64_t *p = SQUIB_REG_IS_X86_MSR(id) ? msr_slot(cpu, (uint32_t)id) : NULL;
-    if (!p)
-        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not modelled yet",
-                          (unsigned long long)id);
-    *value = *p;
+    if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, value))
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
+                          "model has", (unsigned long long)id);
     return 0;
 }
 
 static int x86_set_one_reg(void *opaque, uint64_t id, uint64_t value)
 {
     struct x86_cpu *cpu = opaque;
-    uint64_t *p = SQUIB_REG_IS_X86_MSR(id) ? msr_slot(cpu, (uint32_t)id) : NULL;
-    if (!p)
-        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not modelled yet",
-                          (unsigned long long)id);
-    *p = value;
-    if (p == &cpu->efer)
+    uint64_t old;
+    if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, &old))
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
+                          "model has", (unsigned long long)id);
+    if ((uint32_t)id == MSR_EFER) {
+        cpu->efer = value;
         x86_mode_changed(cpu);
+        return 0;
+    }
+    if (!x86_msr_write(cpu, (uint32_t)id, value))
+        return squib_fail(-EINVAL, "x86 interpreter: 0x%llx is not a valid value for MSR 0x%x",
+                          (unsigned long long)value, (uint32_t)id);
     return 0;
 }
 

@@ -8,12 +8,13 @@
  *   value of EDX);
  * - 1: EAX = 0x600 (family 6, model 0, stepping 0); EBX: CLFLUSH line
  *   size 64 bytes, one logical processor, APIC id 0; ECX: CMPXCHG16B (13),
- *   MOVBE (22), POPCNT (23); EDX: DE (2), PSE (3), TSC (4), MSR (5),
+ *   PCID (17), MOVBE (22), POPCNT (23); EDX: DE (2), PSE (3), TSC (4), MSR (5),
  *   PAE (6), CX8 (8), SEP (11), MTRR (12), PGE (13), CMOV (15), PAT (16),
  *   CLFSH (19) (the paging and MSR work in paging.c and sys_cr.c).  Not
- *   yet: FPU/MMX/SSE/FXSR/XSAVE, APIC, PCID, VME;
+ *   yet: FPU/MMX/SSE/FXSR/XSAVE, APIC, VME;
  * - 2-6: zero (no cache or power information);
- * - 7 subleaf 0: max subleaf 0; EBX: SMEP (7), ADX (19), SMAP (20); no BMI1,
+ * - 7 subleaf 0: max subleaf 0; EBX: SMEP (7), INVPCID (10), ADX (19),
+ *   SMAP (20); no BMI1,
  *   so F3 0F BC is BSF; no FSGSBASE instructions yet; other subleaves zero;
  * - 0x80000000: max extended leaf 0x80000004;
  * - 0x80000001: ECX: LAHF/SAHF in 64-bit mode (0), LZCNT/ABM (5); EDX:
@@ -51,13 +52,13 @@ void x86_cpuid(const struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t 
         out[0] = 0x600;
         /* CLFLUSH line size 8 x 8 bytes; one logical processor; APIC id 0 */
         out[1] = 8u << 8 | 1u << 16;
-        out[2] = 1u << 13 | 1u << 22 | 1u << 23;
+        out[2] = 1u << 13 | 1u << 17 | 1u << 22 | 1u << 23;
         out[3] = 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 8 | 1u << 11 |
                  1u << 12 | 1u << 13 | 1u << 15 | 1u << 16 | 1u << 19;
         break;
     case 7:
         if (sub == 0)
-            out[1] = 1u << 7 | 1u << 19 | 1u << 20; /* SMEP, ADX, SMAP */
+            out[1] = 1u << 7 | 1u << 10 | 1u << 19 | 1u << 20; /* SMEP INVPCID ADX SMAP */
         break;
     case 0x80000000u:
         out[0] = MAX_EXT;

@@ -10,13 +10,13 @@
 enum {
     CR0_PE = 1u << 0, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_NW = 1u << 29, CR0_CD = 1u << 30,
     CR0_PG = 1u << 31,
-    CR4_PAE = 1u << 5, CR4_PCIDE = 1u << 17, /* PCIDE stays 0: not advertised */
+    CR4_PAE = 1u << 5, CR4_PCIDE = 1u << 17,
     EFER_SCE = 1u << 0, EFER_LME = 1u << 8, EFER_LMA = 1u << 10, EFER_NXE = 1u << 11,
 };
 /* CR4 bits this CPU model has, as CPUID advertises them (exec_cpuid.c):
- * TSD, DE, PSE, PAE, MCE, PGE, PCE, SMEP, SMAP.  OSFXSR/OSXMMEXCPT/OSXSAVE
- * come with the SSE work, FSGSBASE and PCIDE when advertised. */
-#define CR4_VALID 0x3001fcULL
+ * TSD, DE, PSE, PAE, MCE, PGE, PCE, PCIDE, SMEP, SMAP.  OSFXSR/OSXMMEXCPT/
+ * OSXSAVE come with the SSE work, FSGSBASE when advertised. */
+#define CR4_VALID 0x3201fcULL
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 #define NEED_CPL0(cpu)                                  \
@@ -71,7 +71,7 @@ int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i)
             cpu->efer |= EFER_LMA; /* IA-32e mode activates (SDM 10.8.5) */
         }
         if (pg_off && (cpu->efer & EFER_LMA)) {
-            if (cpu->mode == X86_MODE_LONG64)
+            if (cpu->mode == X86_MODE_LONG64 || (cpu->cr4 & CR4_PCIDE))
                 return x86_exception(cpu, 13, 0); /* only from compatibility mode */
             cpu->efer &= ~(uint64_t)EFER_LMA;
         }
@@ -84,14 +84,23 @@ int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->cr2 = v;
         return X86_NEXT;
     case 3:
+        /* With CR4.PCIDE, bits 11:0 are the PCID and bit 63 asks to keep
+         * the PCID's translations (SDM 4.10.4.1).  The TLB here is not
+         * tagged: every load flushes, which is always allowed. */
+        if ((cpu->cr4 & CR4_PCIDE) && (v >> 63))
+            v &= ~(1ULL << 63);
         if (cpu->mode == X86_MODE_LONG64 && (v >> 52))
             return x86_exception(cpu, 13, 0);
-        cpu->cr3 = (cpu->cr4 & CR4_PCIDE) ? v & ~(1ULL << 63) : v;
+        cpu->cr3 = v;
         address_space_changed(cpu);
         cpu->rip = cpu->next_rip;
         return X86_BRANCH;
     case 4:
         if ((v & ~CR4_VALID) || ((cpu->efer & EFER_LMA) && !(v & CR4_PAE)))
+            return x86_exception(cpu, 13, 0);
+        /* PCIDE: only in IA-32e mode, and set only with PCID 0 in CR3. */
+        if ((v & CR4_PCIDE) && (!(cpu->efer & EFER_LMA) ||
+                                (!(cpu->cr4 & CR4_PCIDE) && (cpu->cr3 & 0xfff))))
             return x86_exception(cpu, 13, 0);
         cpu->cr4 = v;
         x86_debug_regs_changed(cpu); /* CR4.DE: R/W 10 means I/O */
@@ -539,4 +548,34 @@ int x86_sys_sysenter(struct x86_cpu *cpu, const struct x86_insn *i)
     }
     x86_privilege_changed(cpu);
     return X86_BRANCH;
+}
+
+/* 66 0F 38 82 INVPCID r, m128 (SDM Vol. 2, INVPCID): the descriptor is
+ * the PCID (bits 11:0; 63:12 must be 0) and a linear address.  Types: 0 one
+ * address in one PCID, 1 one PCID, 2 everything, 3 everything but global
+ * translations.  The TLB here is not tagged by PCID: type 0 drops the page,
+ * the others drop every translation (more than asked is always allowed). */
+int x86_sys_invpcid(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    if (!i->p66 || i->rep || i->mod == 3)
+        return x86_exception(cpu, 6, 0);
+    NEED_CPL0(cpu);
+    uint64_t type = cpu->r[i->reg & 15] & (cpu->mode == X86_MODE_LONG64 ? ~0ULL : 0xffffffffULL);
+    uint64_t pcid, lin, ea = x86_ea(cpu, i);
+    if (!x86_mem_read(cpu, i, i->seg, ea, 8, &pcid) ||
+        !x86_mem_read(cpu, i, i->seg, (ea + 8) & x86_size_mask(i->adsize), 8, &lin))
+        return X86_EXIT;
+    if (type > 3 || (pcid >> 12))
+        return x86_exception(cpu, 13, 0);
+    if (type <= 1 && pcid && !(cpu->cr4 & CR4_PCIDE))
+        return x86_exception(cpu, 13, 0);
+    if (type == 0) {
+        if (!canonical(lin))
+            return x86_exception(cpu, 13, 0);
+        mmu_flush_page(cpu->mmu, lin);
+    } else {
+        mmu_flush(cpu->mmu);
+    }
+    cpu->run_gen++; /* decoded blocks re-check their bytes */
+    return X86_NEXT;
 }

@@ -78,6 +78,7 @@ int x86_op_cpuid(struct x86_cpu *, const struct x86_insn *);
 int x86_op_rdtsc(struct x86_cpu *, const struct x86_insn *);
 int x86_sys_lar_lsl(struct x86_cpu *, const struct x86_insn *);
 int x86_op_grp15(struct x86_cpu *, const struct x86_insn *);
+int x86_sys_invpcid(struct x86_cpu *, const struct x86_insn *);
 
 #define E(fn_, fl_, nm_) {fn_, fl_, nm_}
 #define ALU_ROW(b, nm)                                                     \
@@ -322,6 +323,7 @@ const struct x86_op_entry x86_map2[256] = {
  * ModRM (and 0F 3A an Ib); the general-purpose rows (MOVBE, ADCX/ADOX) have
  * semantics, the SSE ones not yet. */
 const struct x86_op_entry x86_map3[256] = {
+    [0x82] = E(x86_sys_invpcid, OPF_MODRM | OPF_END, "INVPCID Gy,Mdq (66)"),
     [0xF0] = E(x86_op_map38, OPF_MODRM, "MOVBE Gv,Mv / CRC32 Gd,Eb (F2)"),
     [0xF1] = E(x86_op_map38, OPF_MODRM, "MOVBE Mv,Gv / CRC32 Gd,Ey (F2)"),
     [0xF6] = E(x86_op_map38, OPF_MODRM, "ADCX Gy,Ey (66) / ADOX Gy,Ey (F3)"),
