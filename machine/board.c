@@ -47,12 +47,17 @@ int board_create(struct board *b, const struct board_config *cfg)
     if (!info)
         return squib_fail(-EINVAL, "-M %s: unknown machine (try -M help)", cfg->machine);
     if (cfg->cpu) {
+        /* The model, then (pc) ",feature" items: board_x86_cpu_features. */
+        size_t n = strcspn(cfg->cpu, ",");
         bool ok = false;
         for (const char *const *c = info->cpus; *c; c++)
-            ok = ok || strcmp(*c, cfg->cpu) == 0;
+            ok = ok || (strlen(*c) == n && strncmp(*c, cfg->cpu, n) == 0);
         if (!ok)
-            return squib_fail(-EINVAL, "-cpu %s: not a CPU model of machine %s (try -cpu help)",
-                              cfg->cpu, info->name);
+            return squib_fail(-EINVAL, "-cpu %.*s: not a CPU model of machine %s (try -cpu help)",
+                              (int)n, cfg->cpu, info->name);
+        if (cfg->cpu[n] && info->arch != SQUIB_ARCH_X86_64)
+            return squib_fail(-EINVAL, "-cpu %s: feature flags are for the pc machine's x86 CPU "
+                              "only", cfg->cpu);
     }
     if (cfg->smp > 1)
         return squib_fail(-ENOSYS, "-smp %u: only one vCPU is supported until SMP lands", cfg->smp);

@@ -76,4 +76,8 @@ int board_virt_build(struct board *b, const struct board_config *cfg);
 int board_run_loaders(struct board *b, const struct board_config *cfg, uint64_t *entry,
                       bool *have_entry);
 
+/* x86_cpu.c: applies the ",+feat,-feat,feat=on|off" items of a pc -cpu
+ * spec (after the model name) to the vCPU's CPUID. */
+int board_x86_cpu_features(struct squib_vcpu *cpu, const char *spec);
+
 #endif

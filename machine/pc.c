@@ -102,7 +102,9 @@ int board_pc_build(struct board *b, const struct board_config *cfg)
     if (!cfg->bios && !cfg->kernel && cfg->n_loaders == 0)
         return squib_fail(-EINVAL, "pc: no firmware to run: squib has no built-in BIOS; give "
                                    "-bios FILE, -kernel FILE (ELF64) or -device loader");
-    int rc = pc_memory(b, cfg->ram_size);
+    int rc = board_x86_cpu_features(m->vcpu, cfg->cpu);
+    if (!rc)
+        rc = pc_memory(b, cfg->ram_size);
     if (!rc && cfg->bios)
         rc = pc_bios(b, cfg->bios);
     if (rc)

@@ -334,6 +334,37 @@ Test(cli, x86_gates_and_tasks_rom_passes_in_the_interpreter)
                             "CALL through a task gate, IRET back\n#NP through a task gate\n");
 }
 
+Test(cli, x86_cpu_flags_remove_features)
+{
+    /* roms/x86/cpuid.asm reads CPUID.1:ECX.POPCNT and runs POPCNT. */
+    static struct result r;
+    const char *max[] = {"-accel", "interp", "-cpu", "max", "-bios", SQUIB_ROM_DIR "/x86-cpuid.bin",
+                         "-debugcon", "stdio", "-display", "none", "-device",
+                         "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, max);
+    cr_assert_eq(r.status, 0x21, "%s", r.err);
+    cr_assert_str_eq(r.out, "popcnt\npopcnt ran\n");
+    const char *without[] = {"-accel", "interp", "-cpu", "max,-popcnt", "-bios",
+                             SQUIB_ROM_DIR "/x86-cpuid.bin", "-debugcon", "stdio", "-display",
+                             "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, without);
+    cr_assert_eq(r.status, 0x21, "%s", r.err);
+    cr_assert_str_eq(r.out, "no popcnt\n#UD\n", "CPUID and the instruction agree");
+    without[3] = "max,popcnt=off,pcid=off";
+    run_squib(&r, without);
+    cr_assert_str_eq(r.out, "no popcnt\n#UD\n");
+
+    const char *bad[] = {"-accel", "interp", "-cpu", "max,-avx512f", "-bios",
+                         SQUIB_ROM_DIR "/x86-cpuid.bin", NULL};
+    expect_error(bad, "unknown feature 'avx512f'");
+    bad[3] = "max,pcid";
+    expect_error(bad, "+feature, -feature or feature=on|off");
+    bad[3] = "max,pcid=maybe";
+    expect_error(bad, "on or off");
+    const char *virt[] = {"-M", "virt", "-cpu", "max,-lse", NULL};
+    expect_error(virt, "feature flags are for the pc machine");
+}
+
 Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
 {
     /* roms/x86/modes.asm: real -> protected -> long mode, #PF with CR2 and

@@ -294,6 +294,42 @@ Test(kvm_backend, msr_round_trip)
     rig_fini(&r);
 }
 
+/* CPUID feature words through one-register ids, as on the interpreter
+ * (x86_misc::cpuid_features_can_be_removed_not_added): a feature KVM
+ * offers can be removed before the first run and the guest's CPUID then
+ * lacks it; one KVM does not offer cannot be added; fixed words stay. */
+Test(kvm_backend, cpuid_features_can_be_removed_not_added)
+{
+    struct prog p = {0};
+    EMIT(&p, 0x66, 0xb8, 0x01, 0x00, 0x00, 0x00);         /* mov eax, 1 */
+    EMIT(&p, 0x0f, 0xa2);                                 /* cpuid */
+    EMIT(&p, 0x66, 0x89, 0xc8);                           /* mov eax, ecx */
+    uint64_t o = EMIT(&p, 0x66, 0xe7, 0x10);              /* out 0x10, eax */
+    struct rig r;
+    rig_init(&r, &p);
+    const uint64_t id = SQUIB_REG_X86_CPUID(1, 0, 2);
+    uint64_t v = 0;
+    cr_assert_eq(squib_vcpu_get_one_reg(r.cpu, id, &v), 0, "%s", squib_errmsg());
+    cr_assert(v & (1u << 13), "KVM offers CMPXCHG16B: 0x%llx", (unsigned long long)v);
+    uint32_t missing = (uint32_t)~v & (uint32_t)-(int32_t)~(uint32_t)v; /* its lowest clear bit */
+    cr_assert_lt(squib_vcpu_set_one_reg(r.cpu, id, v | missing), 0, "0x%x cannot be added", missing);
+    cr_assert(strstr(squib_errmsg(), "may only remove"), "%s", squib_errmsg());
+    cr_assert_lt(squib_vcpu_set_one_reg(r.cpu, SQUIB_REG_X86_CPUID(0, 0, 1), 0), 0, "the vendor");
+    cr_assert_eq(squib_vcpu_set_one_reg(r.cpu, id, v & ~(1u << 13)), 0, "%s", squib_errmsg());
+    cr_assert_eq(squib_vcpu_get_one_reg(r.cpu, id, &v), 0);
+    cr_assert_eq(v & (1u << 13), 0, "the table lacks it now");
+    struct squib_exit e;
+    memset(&e, 0, sizeof e);
+    expect_kind(&r, &e, SQUIB_EXIT_PIO, o);
+    cr_assert_eq(e.pio.data & (1u << 13), 0, "the guest's CPUID lacks it: 0x%x", e.pio.data);
+    /* kvm-pvm answers the guest's CPUID with the host's, less what the
+     * table clears (features KVM_GET_SUPPORTED_CPUID leaves out, POPCNT
+     * among them, still show); elsewhere the guest sees the table. */
+    if (access("/sys/module/kvm_pvm", F_OK) != 0)
+        cr_assert_eq(e.pio.data, (uint32_t)v, "0x%x", e.pio.data);
+    rig_fini(&r);
+}
+
 /* ---- port I/O ---------------------------------------------------------- */
 
 Test(kvm_backend, out_imm8_sizes)

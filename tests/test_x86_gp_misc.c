@@ -494,3 +494,59 @@ Test(x86_misc, pcid_and_invpcid)
     code(e, sizeof e);
     run_exception(13, 0x1005);
 }
+
+/* CPUID feature words through SQUIB_REG_X86_CPUID (what -cpu max,-feature
+ * uses): a VMM may clear features, not add them or change other words, and
+ * the vCPU then acts as a CPU without them: CPUID shows them gone, their
+ * instructions are #UD, their CR4 bits #GP, their MSRs #GP, and F3 0F BD
+ * without LZCNT is BSR (SDM Vol. 2, LZCNT: "...if LZCNT is not present,
+ * BSR").  (The -cpu flags were refused before: the model was fixed.) */
+Test(x86_misc, cpuid_features_can_be_removed_not_added)
+{
+    gp_mode(GP_LONG64);
+    const uint64_t ecx1 = SQUIB_REG_X86_CPUID(1, 0, 2), edx1 = SQUIB_REG_X86_CPUID(1, 0, 3);
+    const uint64_t ecx81 = SQUIB_REG_X86_CPUID(0x80000001u, 0, 2);
+    uint64_t v, e, x;
+    cr_assert_eq(squib_vcpu_get_one_reg(cpu, ecx1, &v), 0);
+    cr_assert_eq(v, 1u << 13 | 1u << 17 | 1u << 22 | 1u << 23);
+    cr_assert_lt(squib_vcpu_set_one_reg(cpu, ecx1, v | 1u << 28), 0, "AVX cannot be added");
+    cr_assert(strstr(squib_errmsg(), "may only remove"), "%s", squib_errmsg());
+    cr_assert_lt(squib_vcpu_set_one_reg(cpu, SQUIB_REG_X86_CPUID(0, 0, 1), 0), 0, "the vendor");
+    cr_assert_eq(squib_vcpu_set_one_reg(cpu, ecx1, v & ~(1u << 23 | 1u << 17)), 0, "-popcnt -pcid");
+    cr_assert_eq(squib_vcpu_get_one_reg(cpu, edx1, &e), 0);
+    cr_assert_eq(squib_vcpu_set_one_reg(cpu, edx1, e & ~(1u << 15 | 1u << 12)), 0, "-cmov -mtrr");
+    cr_assert_eq(squib_vcpu_get_one_reg(cpu, ecx81, &x), 0);
+    cr_assert_eq(squib_vcpu_set_one_reg(cpu, ecx81, x & ~(1u << 5)), 0, "-abm");
+
+    struct squib_x86_regs g = cpuid(1, 0);
+    cr_assert_eq(g.rcx, 1u << 13 | 1u << 22, "the guest sees them gone");
+    cr_assert_eq(g.rdx & (1u << 15 | 1u << 12), 0);
+
+    static const uint8_t popcnt[] = {0xF3, 0x0F, 0xB8, 0xC1}; /* popcnt eax, ecx */
+    gp_mode(GP_LONG64);
+    code(popcnt, sizeof popcnt);
+    run_exception(6, GP_CODE);
+    static const uint8_t cmov[] = {0x0F, 0x44, 0xC1}; /* cmove eax, ecx */
+    gp_mode(GP_LONG64);
+    code(cmov, sizeof cmov);
+    run_exception(6, GP_CODE);
+    static const uint8_t mtrr[] = {0xB9, 0xFF, 0x02, 0, 0, 0x0F, 0x32}; /* mov ecx, 0x2ff; rdmsr */
+    gp_mode(GP_LONG64);
+    code(mtrr, sizeof mtrr);
+    run_exception(13, GP_CODE + 5);
+    static const uint8_t pcide[] = {0xB8, 0x20, 0x00, 0x02, 0x00, 0x0F, 0x22, 0xE0}; /* CR4.PCIDE */
+    gp_mode(GP_LONG64);
+    code(pcide, sizeof pcide);
+    run_exception(13, GP_CODE + 5);
+    /* lzcnt without LZCNT: BSR of 0x10 is 4 (LZCNT would give 27) */
+    gp_mode(GP_LONG64);
+    g = (struct squib_x86_regs){.rcx = 0x10};
+    g = EXEC(g, 0xF3, 0x0F, 0xBD, 0xC1, 0xF4);
+    cr_assert_eq(g.rax, 4, "BSR: 0x%llx", (unsigned long long)g.rax);
+    /* what was not removed still runs: MOVBE */
+    gp_mode(GP_LONG64);
+    memcpy(ram + GP_DATA, "\x11\x22\x33\x44", 4);
+    g = (struct squib_x86_regs){.rbx = GP_DATA};
+    g = EXEC(g, 0x0F, 0x38, 0xF0, 0x03, 0xF4); /* movbe eax, [rbx] */
+    cr_assert_eq(g.rax, 0x11223344);
+}

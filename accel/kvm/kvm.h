@@ -112,6 +112,7 @@ struct kvm_vcpu_state {
      * when the guest can take them (kvm_run.c). */
     int irq_vector; /* -1: none */
     bool nmi_pending;
+    struct kvm_cpuid2 *cpuid; /* the table given to KVM_SET_CPUID2 */
 };
 
 /* The register state at an exit: kvm_run's sync area when KVM fills it,
@@ -162,6 +163,9 @@ void kvm_vm_destroy(struct squib_vm *vm);
 int kvm_map_ram(struct squib_vm *vm, uint64_t gpa, uint64_t size, void *host, unsigned flags);
 int kvm_set_irq_line(struct squib_vm *vm, unsigned irq, bool level);
 int kvm_vcpu_create(struct squib_vcpu *vcpu);
+/* kvm_vcpu.c: SQUIB_REG_X86_CPUID one-register access to the vCPU's CPUID. */
+int kvm_cpuid_get(struct kvm_vcpu_state *c, uint64_t id, uint64_t *value);
+int kvm_cpuid_set(struct kvm_vcpu_state *c, uint64_t id, uint64_t value);
 void kvm_vcpu_destroy(struct squib_vcpu *vcpu);
 int kvm_vcpu_run(struct squib_vcpu *vcpu, struct squib_exit *exit);
 void kvm_vcpu_kick(struct squib_vcpu *vcpu);

@@ -314,13 +314,15 @@ static int check_msr_id(uint64_t id)
     if (!SQUIB_REG_IS_X86_MSR(id) || (id & 0x0000ffff00000000ULL))
         return squib_fail(-EINVAL,
                           "kvm: register id 0x%llx is not an x86 MSR id "
-                          "(SQUIB_REG_X86_MSR(index)); x86 vCPUs have no other single registers",
+                          "(SQUIB_REG_X86_MSR(index)) or CPUID id (SQUIB_REG_X86_CPUID)",
                           (unsigned long long)id);
     return 0;
 }
 
 int kvm_get_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value)
 {
+    if (SQUIB_REG_IS_X86_CPUID(id))
+        return kvm_cpuid_get(vcpu->priv, id, value);
     int rc = check_msr_id(id);
     if (rc)
         return rc;
@@ -343,6 +345,8 @@ int kvm_get_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value)
 
 int kvm_set_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t value)
 {
+    if (SQUIB_REG_IS_X86_CPUID(id))
+        return kvm_cpuid_set(vcpu->priv, id, value);
     int rc = check_msr_id(id);
     if (rc)
         return rc;

@@ -67,11 +67,73 @@ static int set_cpuid(struct kvm_vcpu_state *c, unsigned index)
         if (e->function == 0xb || e->function == 0x1f)
             e->edx = index;
     }
-    int rc = 0;
-    if (ioctl(c->fd, KVM_SET_CPUID2, cp) < 0)
-        rc = squib_fail(-errno, "kvm: KVM_SET_CPUID2 failed: %s", strerror(errno));
-    free(cp);
-    return rc;
+    if (ioctl(c->fd, KVM_SET_CPUID2, cp) < 0) {
+        int err = errno;
+        free(cp);
+        return squib_fail(-err, "kvm: KVM_SET_CPUID2 failed: %s", strerror(err));
+    }
+    c->cpuid = cp;
+    return 0;
+}
+
+/* The CPUID feature words a VMM may lower through SQUIB_REG_X86_CPUID, as
+ * on the interpreter (cpu/x86/features.c): leaf 1 ECX/EDX, 7.0 EBX,
+ * 0x80000001 ECX/EDX. */
+static bool feature_word(uint32_t leaf, uint32_t sub, unsigned reg)
+{
+    return (leaf == 1 && reg >= 2) || (leaf == 7 && sub == 0 && reg == 1) ||
+           (leaf == 0x80000001u && reg >= 2);
+}
+
+static struct kvm_cpuid_entry2 *cpuid_entry(struct kvm_vcpu_state *c, uint32_t leaf, uint32_t sub)
+{
+    for (unsigned i = 0; i < c->cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->cpuid->entries[i];
+        if (e->function == leaf &&
+            (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == sub))
+            return e;
+    }
+    return NULL;
+}
+
+static uint32_t *cpuid_reg(struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+    return reg == 0 ? &e->eax : reg == 1 ? &e->ebx : reg == 2 ? &e->ecx : &e->edx;
+}
+
+int kvm_cpuid_get(struct kvm_vcpu_state *c, uint64_t id, uint64_t *value)
+{
+    struct kvm_cpuid_entry2 *e =
+        cpuid_entry(c, SQUIB_REG_X86_CPUID_LEAF(id), SQUIB_REG_X86_CPUID_SUBLEAF(id));
+    *value = e ? *cpuid_reg(e, SQUIB_REG_X86_CPUID_REG(id)) : 0;
+    return 0;
+}
+
+int kvm_cpuid_set(struct kvm_vcpu_state *c, uint64_t id, uint64_t value)
+{
+    uint32_t leaf = SQUIB_REG_X86_CPUID_LEAF(id), sub = SQUIB_REG_X86_CPUID_SUBLEAF(id);
+    unsigned reg = SQUIB_REG_X86_CPUID_REG(id);
+    struct kvm_cpuid_entry2 *e = cpuid_entry(c, leaf, sub);
+    uint32_t *r = e ? cpuid_reg(e, reg) : NULL;
+    if (r && value == *r)
+        return 0;
+    if (!r || !feature_word(leaf, sub, reg))
+        return squib_fail(-EINVAL, "kvm: CPUID 0x%x.%u register %u is fixed (only the feature "
+                          "words of leaves 1, 7 and 0x80000001 can change)", leaf, sub, reg);
+    if (value >> 32 || (value & ~(uint64_t)*r))
+        return squib_fail(-EINVAL, "kvm: CPUID 0x%x.%u register %u = 0x%llx adds features "
+                          "(0x%llx) KVM does not offer here; a VMM may only remove them",
+                          leaf, sub, reg, (unsigned long long)value,
+                          (unsigned long long)(value & ~(uint64_t)*r));
+    uint32_t old = *r;
+    *r = (uint32_t)value;
+    if (ioctl(c->fd, KVM_SET_CPUID2, c->cpuid) < 0) {
+        int err = errno;
+        *r = old;
+        return squib_fail(-err, "kvm: KVM_SET_CPUID2 failed: %s (CPUID can change only before "
+                          "the vCPU first runs)", strerror(err));
+    }
+    return 0;
 }
 
 int kvm_vcpu_create(struct squib_vcpu *vcpu)
@@ -127,6 +189,7 @@ void kvm_vcpu_destroy(struct squib_vcpu *vcpu)
         return;
     munmap(c->run, (size_t)c->vm->run_size);
     close(c->fd);
+    free(c->cpuid);
     free(c);
     vcpu->priv = NULL;
 }

@@ -75,6 +75,7 @@ static void *x86_create(struct cpu_env *env, int *err)
     cpu->mmu->code_write = code_written;
     cpu->mmu->code_write_opaque = cpu;
     x86_reset(cpu);
+    x86_features_init(cpu);
     cpu->irq_vector = -1;
     return cpu;
 }
@@ -160,6 +161,7 @@ static struct x86_block *translate(struct x86_cpu *cpu, uint64_t pc)
         }
         struct x86_insn *i = &b->insn[b->n];
         int len = x86_decode(p, avail, cpu->mode, i);
+        x86_feature_gate(cpu, i);
         i->off = (uint16_t)nbytes;
         if (len == 0) { /* runs into non-RAM or an unmapped page */
             if (b->n)
@@ -750,6 +752,8 @@ enum { MSR_EFER = 0xC0000080 };
 static int x86_get_one_reg(void *opaque, uint64_t id, uint64_t *value)
 {
     struct x86_cpu *cpu = opaque;
+    if (SQUIB_REG_IS_X86_CPUID(id))
+        return x86_cpuid_get_reg(cpu, id, value);
     if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, value))
         return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
                           "model has", (unsigned long long)id);
@@ -760,6 +764,8 @@ static int x86_set_one_reg(void *opaque, uint64_t id, uint64_t value)
 {
     struct x86_cpu *cpu = opaque;
     uint64_t old;
+    if (SQUIB_REG_IS_X86_CPUID(id))
+        return x86_cpuid_set_reg(cpu, id, value);
     if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, &old))
         return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
                           "model has", (unsigned long long)id);

@@ -75,6 +75,7 @@ void x86_cpuid(const struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t 
     default:
         break;
     }
+    x86_cpuid_mask(cpu, leaf, sub, out); /* less what the VMM took away */
 }
 
 /* 0F A2 CPUID: EAX EBX ECX EDX from leaf EAX, subleaf ECX; the upper

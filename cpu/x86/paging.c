@@ -103,6 +103,8 @@ bool x86_translate(void *opaque, uint64_t va, bool write, bool fetch, uint64_t *
             rsvd |= 0x1e6ULL | PTE_XD;
         if (esize == 8 && levels >= 4 && level < levels - 3)
             rsvd |= PTE_PS;
+        if (esize == 8 && levels >= 4 && level == levels - 3 && !x86_has(cpu, XF_PDPE1GB))
+            rsvd |= PTE_PS; /* no 1 GiB pages in this model */
         if (e & rsvd)
             return fault(cpu, va, err | PF_P | PF_RSVD);
         if (!pdpte_pae) {

@@ -19,6 +19,45 @@ enum {
 #define CR4_VALID 0x3201fcULL
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
+/* Less the bits of features the VMM took away (features.c). */
+static uint64_t cr4_valid(const struct x86_cpu *cpu)
+{
+    static const struct {
+        enum x86_feature f;
+        uint32_t bit;
+    } gated[] = {
+        {XF_TSC, 1u << 2},    {XF_DE, 1u << 3},     {XF_PSE, 1u << 4},    {XF_PAE, 1u << 5},
+        {XF_PGE, 1u << 7},    {XF_PCID, 1u << 17},  {XF_SMEP, 1u << 20},  {XF_SMAP, 1u << 21},
+    };
+    uint64_t v = CR4_VALID;
+    for (unsigned k = 0; k < sizeof gated / sizeof gated[0]; k++)
+        if (!x86_has(cpu, gated[k].f))
+            v &= ~(uint64_t)gated[k].bit;
+    return v;
+}
+
+static uint64_t efer_valid(const struct x86_cpu *cpu)
+{
+    return (x86_has(cpu, XF_SYSCALL) ? EFER_SCE : 0) |
+           (x86_has(cpu, XF_LM) ? EFER_LME | EFER_LMA : 0) | (x86_has(cpu, XF_NX) ? EFER_NXE : 0);
+}
+
+/* MSRs of features the VMM took away are #GP, as on a CPU without them. */
+static bool msr_present(const struct x86_cpu *cpu, uint32_t idx)
+{
+    if (idx == 0x10)
+        return x86_has(cpu, XF_TSC);
+    if (idx >= 0x174 && idx <= 0x176)
+        return x86_has(cpu, XF_SEP);
+    if (idx == 0x277)
+        return x86_has(cpu, XF_PAT);
+    if (idx == 0xFE || idx == 0x2FF || (idx >= 0x200 && idx < 0x270))
+        return x86_has(cpu, XF_MTRR);
+    if (idx == 0xC0000103)
+        return x86_has(cpu, XF_RDTSCP);
+    return true;
+}
+
 #define NEED_CPL0(cpu)                                  \
     do {                                                \
         if (x86_cpl(cpu) != 0)                          \
@@ -96,7 +135,7 @@ int x86_sys_mov_cr(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->rip = cpu->next_rip;
         return X86_BRANCH;
     case 4:
-        if ((v & ~CR4_VALID) || ((cpu->efer & EFER_LMA) && !(v & CR4_PAE)))
+        if ((v & ~cr4_valid(cpu)) || ((cpu->efer & EFER_LMA) && !(v & CR4_PAE)))
             return x86_exception(cpu, 13, 0);
         /* PCIDE: only in IA-32e mode, and set only with PCID 0 in CR3. */
         if ((v & CR4_PCIDE) && (!(cpu->efer & EFER_LMA) ||
@@ -378,6 +417,8 @@ static uint64_t *mtrr_slot(struct x86_cpu *cpu, uint32_t idx)
 
 bool x86_msr_read(struct x86_cpu *cpu, uint32_t idx, uint64_t *v)
 {
+    if (!msr_present(cpu, idx))
+        return false;
     uint64_t *p;
     switch (idx) {
     case MSR_TSC: *v = x86_tsc(cpu); return true;
@@ -410,6 +451,8 @@ bool x86_msr_read(struct x86_cpu *cpu, uint32_t idx, uint64_t *v)
 bool x86_msr_write(struct x86_cpu *cpu, uint32_t idx, uint64_t v)
 {
     uint64_t *p;
+    if (!msr_present(cpu, idx))
+        return false;
     switch (idx) {
     case MSR_TSC: cpu->tsc_offset += v - x86_tsc(cpu); return true;
     case MSR_APIC_BASE:
@@ -431,7 +474,7 @@ bool x86_msr_write(struct x86_cpu *cpu, uint32_t idx, uint64_t v)
         return true;
     case MSR_MTRR_DEF: if (v & ~0xcffULL) return false; cpu->msr_mtrr_def = v; return true;
     case MSR_EFER:
-        if (v & ~(uint64_t)EFER_VALID)
+        if (v & ~efer_valid(cpu))
             return false;
         /* LME cannot change while paging is on; LMA is read-only. */
         if ((cpu->cr0 & CR0_PG) && ((v ^ cpu->efer) & EFER_LME))

@@ -187,7 +187,41 @@ struct x86_cpu {
     uint8_t lf_op, lf_size;
     uint64_t lf_a, lf_b, lf_r;
     uint64_t run_gen; /* counts run() calls, for x86_block.checked_gen */
+    /* The CPUID feature words this vCPU has (features.c): the model's,
+     * less what the VMM took away. */
+    uint32_t feat[5];
 };
+
+/* features.c: the CPUID feature words a VMM may lower, and the features
+ * the interpreter gates on them (SDM Vol. 2, CPUID, Tables 3-10, 3-11). */
+enum { X86_FW_1_ECX, X86_FW_1_EDX, X86_FW_7_EBX, X86_FW_81_ECX, X86_FW_81_EDX, X86_FW_N };
+#define X86_FEAT(w, bit) ((w) << 5 | (bit))
+enum x86_feature {
+    XF_CX16 = X86_FEAT(X86_FW_1_ECX, 13), XF_PCID = X86_FEAT(X86_FW_1_ECX, 17),
+    XF_DE = X86_FEAT(X86_FW_1_EDX, 2), XF_PSE = X86_FEAT(X86_FW_1_EDX, 3),
+    XF_TSC = X86_FEAT(X86_FW_1_EDX, 4), XF_MSR = X86_FEAT(X86_FW_1_EDX, 5),
+    XF_PAE = X86_FEAT(X86_FW_1_EDX, 6), XF_CX8 = X86_FEAT(X86_FW_1_EDX, 8),
+    XF_SEP = X86_FEAT(X86_FW_1_EDX, 11), XF_MTRR = X86_FEAT(X86_FW_1_EDX, 12),
+    XF_PGE = X86_FEAT(X86_FW_1_EDX, 13), XF_CMOV = X86_FEAT(X86_FW_1_EDX, 15),
+    XF_PAT = X86_FEAT(X86_FW_1_EDX, 16), XF_CLFSH = X86_FEAT(X86_FW_1_EDX, 19),
+    XF_SMEP = X86_FEAT(X86_FW_7_EBX, 7), XF_INVPCID = X86_FEAT(X86_FW_7_EBX, 10),
+    XF_SMAP = X86_FEAT(X86_FW_7_EBX, 20), XF_LAHF_LM = X86_FEAT(X86_FW_81_ECX, 0),
+    XF_SYSCALL = X86_FEAT(X86_FW_81_EDX, 11), XF_NX = X86_FEAT(X86_FW_81_EDX, 20),
+    XF_PDPE1GB = X86_FEAT(X86_FW_81_EDX, 26), XF_RDTSCP = X86_FEAT(X86_FW_81_EDX, 27),
+    XF_LM = X86_FEAT(X86_FW_81_EDX, 29),
+};
+static inline bool x86_has(const struct x86_cpu *cpu, enum x86_feature f)
+{
+    return (cpu->feat[f >> 5] >> (f & 31)) & 1;
+}
+void x86_features_init(struct x86_cpu *cpu);
+/* ANDs the feature words of leaf.sub in out[] with the vCPU's. */
+void x86_cpuid_mask(const struct x86_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* The SQUIB_REG_X86_CPUID one-register ids. */
+int x86_cpuid_get_reg(struct x86_cpu *cpu, uint64_t id, uint64_t *value);
+int x86_cpuid_set_reg(struct x86_cpu *cpu, uint64_t id, uint64_t value);
+/* Makes a decoded instruction #UD if its feature is gone. */
+void x86_feature_gate(const struct x86_cpu *cpu, struct x86_insn *i);
 
 /* paging.c: the MMU's translate hook while CR0.PG is set. */
 bool x86_translate(void *opaque, uint64_t va, bool write, bool fetch, uint64_t *pa,

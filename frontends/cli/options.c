@@ -24,8 +24,10 @@ void cli_usage(FILE *out)
         "                        how the guest calls PSCI/SMCCC (squib option; QEMU picks by\n"
         "                        its EL2/EL3 settings): hvc (default) = HVC #0, SMC UNDEFINED;\n"
         "                        smc = SMC #0 too, device tree method \"smc\"\n"
-        "  -cpu MODEL            CPU model (pc: max; virt: cortex-a72, max: the one CPU\n"
-        "                        each core models so far); -cpu help lists them\n"
+        "  -cpu MODEL[,FLAGS]    CPU model (pc: max; virt: cortex-a72, max: the one CPU\n"
+        "                        each core models so far); -cpu help lists them.  pc takes\n"
+        "                        QEMU's feature flags: -cpu max,-pcid,popcnt=off removes\n"
+        "                        features (instructions of them become #UD)\n"
         "  -m SIZE               RAM size: MiB, or with a suffix K/M/G (default 128M);\n"
         "                        also -m size=SIZE\n"
         "  -smp N                vCPUs (parsed; only 1 until SMP lands)\n"
@@ -333,9 +335,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, FILE *out, FILE *err
                 }
                 return 1;
             }
-            if (strchr(v, ','))
-                return fail(err, "-cpu %s: CPU feature flags are not supported yet%s", v, "");
-            o->cfg.cpu = v;
+            o->cfg.cpu = v; /* the model and (pc) feature flags: machine/board.c */
         } else if (!strcmp(name, "m")) {
             if (!parse_size(v, &o->cfg.ram_size) || o->cfg.ram_size == 0 ||
                 (o->cfg.ram_size & 0xfff))

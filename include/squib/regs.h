@@ -65,6 +65,19 @@ struct squib_x86_fpu {
 /* One-register ids.  x86 MSRs: SQUIB_REG_X86_MSR(index). */
 #define SQUIB_REG_X86_MSR(index) (0x2000000000000000ULL | 0x0030000000000000ULL | (uint32_t)(index))
 #define SQUIB_REG_IS_X86_MSR(id) (((id) >> 48) == 0x2030)
+/* x86 CPUID output registers: leaf (32 bits), subleaf (8 bits), register
+ * 0-3 = EAX EBX ECX EDX.  Reading one gives what the guest's CPUID gives;
+ * writing one of the feature words (leaf 1 ECX/EDX, leaf 7.0 EBX, leaf
+ * 0x80000001 ECX/EDX) may clear features, never add them, before the vCPU
+ * first runs; the vCPU then behaves as a CPU without them (as -cpu
+ * max,-feature asks). */
+#define SQUIB_REG_X86_CPUID(leaf, subleaf, reg)                                    \
+    (0x2000000000000000ULL | 0x0031000000000000ULL | (uint64_t)((reg) & 3) << 40 | \
+     (uint64_t)((subleaf) & 0xff) << 32 | (uint32_t)(leaf))
+#define SQUIB_REG_IS_X86_CPUID(id) (((id) >> 48) == 0x2031)
+#define SQUIB_REG_X86_CPUID_LEAF(id) ((uint32_t)(id))
+#define SQUIB_REG_X86_CPUID_SUBLEAF(id) ((uint32_t)((id) >> 32) & 0xff)
+#define SQUIB_REG_X86_CPUID_REG(id) ((unsigned)((id) >> 40) & 3)
 
 /* ---- AArch64 --------------------------------------------------------- */
 
