@@ -330,6 +330,20 @@ Test(kvm_backend, cpuid_features_can_be_removed_not_added)
     rig_fini(&r);
 }
 
+/* XCR0 through SQUIB_REG_X86_XCR(0) (KVM_GET/SET_XCRS): x87 at reset, as
+ * on the interpreter (x86::xcr0_is_plumbed). */
+Test(kvm_backend, xcr0_round_trip)
+{
+    struct rig r;
+    rig_init(&r, NULL);
+    uint64_t v = 0;
+    cr_assert_eq(squib_vcpu_get_one_reg(r.cpu, SQUIB_REG_X86_XCR(0), &v), 0, "%s", squib_errmsg());
+    cr_assert_eq(v, 1, "XCR0 0x%llx", (unsigned long long)v);
+    cr_assert_eq(squib_vcpu_set_one_reg(r.cpu, SQUIB_REG_X86_XCR(0), 1), 0, "%s", squib_errmsg());
+    cr_assert_lt(squib_vcpu_set_one_reg(r.cpu, SQUIB_REG_X86_XCR(0), 0), 0, "x87 cannot go");
+    rig_fini(&r);
+}
+
 /* ---- port I/O ---------------------------------------------------------- */
 
 Test(kvm_backend, out_imm8_sizes)

@@ -319,10 +319,37 @@ static int check_msr_id(uint64_t id)
     return 0;
 }
 
+/* api.rst 4.43, KVM_GET/SET_XCRS. */
+static int xcr(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value, bool set)
+{
+    struct kvm_vcpu_state *c = vcpu->priv;
+    struct kvm_xcrs x;
+    memset(&x, 0, sizeof x);
+    if (ioctl(c->fd, KVM_GET_XCRS, &x) < 0)
+        return ioctl_fail("KVM_GET_XCRS", errno);
+    for (unsigned i = 0; i < x.nr_xcrs; i++) {
+        if (x.xcrs[i].xcr != (uint32_t)id)
+            continue;
+        if (!set) {
+            *value = x.xcrs[i].value;
+            return 0;
+        }
+        x.xcrs[i].value = *value;
+        if (ioctl(c->fd, KVM_SET_XCRS, &x) < 0)
+            return squib_fail(-errno, "kvm: XCR%u = 0x%llx refused (KVM_SET_XCRS: %s)",
+                              (unsigned)(uint32_t)id, (unsigned long long)*value,
+                              strerror(errno));
+        return 0;
+    }
+    return squib_fail(-ENOENT, "kvm: XCR%u: KVM has no such register", (unsigned)(uint32_t)id);
+}
+
 int kvm_get_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t *value)
 {
     if (SQUIB_REG_IS_X86_CPUID(id))
         return kvm_cpuid_get(vcpu->priv, id, value);
+    if (SQUIB_REG_IS_X86_XCR(id))
+        return xcr(vcpu, id, value, false);
     int rc = check_msr_id(id);
     if (rc)
         return rc;
@@ -347,6 +374,8 @@ int kvm_set_one_reg(struct squib_vcpu *vcpu, uint64_t id, uint64_t value)
 {
     if (SQUIB_REG_IS_X86_CPUID(id))
         return kvm_cpuid_set(vcpu->priv, id, value);
+    if (SQUIB_REG_IS_X86_XCR(id))
+        return xcr(vcpu, id, &value, true);
     int rc = check_msr_id(id);
     if (rc)
         return rc;

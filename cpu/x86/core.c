@@ -29,6 +29,7 @@ static void x86_reset(struct x86_cpu *cpu)
     cpu->cr0 = 0x60000010;
     cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = cpu->efer = 0;
     cpu->apic_base = 0xFEE00900; /* enabled, BSP */
+    cpu->xcr0 = 1;                /* x87 (SDM Vol. 1, 13.3) */
     cpu->mode = X86_MODE_REAL;
     /* FXSAVE image: FCW = 0x037F, MXCSR = 0x1F80 at power-on. */
     struct squib_x86_fpu fpu = {.fcw = 0x037F, .mxcsr = 0x1F80};
@@ -754,9 +755,13 @@ static int x86_get_one_reg(void *opaque, uint64_t id, uint64_t *value)
     struct x86_cpu *cpu = opaque;
     if (SQUIB_REG_IS_X86_CPUID(id))
         return x86_cpuid_get_reg(cpu, id, value);
+    if (id == SQUIB_REG_X86_XCR(0)) {
+        *value = cpu->xcr0;
+        return 0;
+    }
     if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, value))
-        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
-                          "model has", (unsigned long long)id);
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR, CPUID "
+                          "word or XCR this CPU model has", (unsigned long long)id);
     return 0;
 }
 
@@ -766,9 +771,18 @@ static int x86_set_one_reg(void *opaque, uint64_t id, uint64_t value)
     uint64_t old;
     if (SQUIB_REG_IS_X86_CPUID(id))
         return x86_cpuid_set_reg(cpu, id, value);
+    if (id == SQUIB_REG_X86_XCR(0)) {
+        /* XSETBV's rule (SDM Vol. 2): bit 0 set, only supported components. */
+        if (value != 1)
+            return squib_fail(-EINVAL, "x86 interpreter: XCR0 = 0x%llx: this CPU has the x87 "
+                              "state component only (XCR0 = 1) until the SSE work",
+                              (unsigned long long)value);
+        cpu->xcr0 = value;
+        return 0;
+    }
     if (!SQUIB_REG_IS_X86_MSR(id) || !x86_msr_read(cpu, (uint32_t)id, &old))
-        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR this CPU "
-                          "model has", (unsigned long long)id);
+        return squib_fail(-ENOENT, "x86 interpreter: register id 0x%llx is not an MSR, CPUID "
+                          "word or XCR this CPU model has", (unsigned long long)id);
     if ((uint32_t)id == MSR_EFER) {
         cpu->efer = value;
         x86_mode_changed(cpu);

@@ -119,6 +119,10 @@ struct x86_cpu {
     struct x86_segment seg[6];
     struct x86_segment gdtr, idtr, ldtr, tr;
     uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+    /* XCR0: the XSAVE state components enabled.  Only x87 (bit 0) exists
+     * until the SSE work brings the SSE/AVX state, XSAVE and XSETBV;
+     * until then CR4.OSXSAVE cannot be set and only the VMM sees it. */
+    uint64_t xcr0;
     uint64_t msr_tsc_aux, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
     uint64_t msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base;
     uint64_t msr_pat, msr_misc_enable, msr_mtrr_def, mtrr_var[16], mtrr_fixed[11];

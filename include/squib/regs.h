@@ -78,6 +78,11 @@ struct squib_x86_fpu {
 #define SQUIB_REG_X86_CPUID_LEAF(id) ((uint32_t)(id))
 #define SQUIB_REG_X86_CPUID_SUBLEAF(id) ((uint32_t)((id) >> 32) & 0xff)
 #define SQUIB_REG_X86_CPUID_REG(id) ((unsigned)((id) >> 40) & 3)
+/* x86 extended control registers (XSETBV's): XCR0 = SQUIB_REG_X86_XCR(0),
+ * which says what XSAVE state the guest's OS enabled; 1 (x87) at reset, as
+ * KVM_GET/SET_XCRS carry it. */
+#define SQUIB_REG_X86_XCR(n) (0x2000000000000000ULL | 0x0032000000000000ULL | (uint32_t)(n))
+#define SQUIB_REG_IS_X86_XCR(id) (((id) >> 48) == 0x2032)
 
 /* ---- AArch64 --------------------------------------------------------- */
 
