@@ -6,7 +6,7 @@
  * thousand cases, under a minute).  The long run (issue 3: at least 10
  * million tests) is
  *     SQUIB_X86_DIFF_CASES=30000 build/tests/test_x86_diff_kvm
- * (364 forms: 11 million cases, about 15 minutes), and SQUIB_X86_DIFF_SEED
+ * (365 forms: 11 million cases, about 15 minutes), and SQUIB_X86_DIFF_SEED
  * picks another random sequence.  Every form gets the same count.
  * Debugging: SQUIB_X86_DIFF_ONLY=text runs only the forms whose name holds
  * it, SQUIB_X86_DIFF_DUMP=n prints the first n mismatching cases in full.

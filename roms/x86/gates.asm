@@ -29,6 +29,8 @@
 bits 16
 org 0
 
+%include "realmode_gdt.inc"
+
 GDT      equ 0x1000
 IDT      equ 0x2000
 TSS_A    equ 0x3000
@@ -76,26 +78,8 @@ np_err      equ VARS + 44
 %endmacro
 
 start:
-        cli
-        cld
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7000
-        mov si, gdt_template
-        mov di, GDT
-        mov cx, gdt_end - gdt_template
-.copy:  mov al, [cs:si]
-        mov [es:di], al
-        inc si
-        inc di
-        loop .copy
-        lgdt [cs:gdt_ptr]
-        mov eax, cr0
-        or eax, 1
-        mov cr0, eax
-        jmp dword SEL_CODE0:(prot32 + ROMBASE)
+        REALMODE_GDT
+        ENTER_PROT32 SEL_CODE0, prot32
 
 bits 32
 prot32:

@@ -15,6 +15,8 @@
 bits 16
 org 0
 
+%include "realmode_gdt.inc"
+
 GDT      equ 0x1000             ; in RAM: the CPU sets accessed bits there
 IDT      equ 0x2000
 TSS      equ 0x3000
@@ -33,34 +35,14 @@ EXITPORT equ 0xf4
 %endmacro
 
 start:
-        cli
-        cld
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7000
-
-        ; copy the GDT template into RAM and load it
-        mov si, gdt_template
-        mov di, GDT
-        mov cx, gdt_end - gdt_template
-.copy:  mov al, [cs:si]
-        mov [es:di], al
-        inc si
-        inc di
-        loop .copy
-        lgdt [cs:gdt_ptr]
+        REALMODE_GDT
 
         mov al, 'R'
         out DEBUGCON, al
         mov al, 10
         out DEBUGCON, al
 
-        mov eax, cr0
-        or eax, 1
-        mov cr0, eax
-        jmp dword 0x08:(prot32 + ROMBASE)
+        ENTER_PROT32 0x08, prot32
 
 bits 32
 prot32:

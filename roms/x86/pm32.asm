@@ -83,6 +83,8 @@
 bits 16
 org 0
 
+%include "realmode_gdt.inc"
+
 ROMBASE  equ 0xf0000            ; where CS = 0xf000 puts this image
 DEBUGCON equ 0xe9
 EXITPORT equ 0xf4
@@ -224,29 +226,8 @@ EFL_RF   equ 0x10000
 %endmacro
 
 start:
-        cli
-        cld
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov sp, 0x7000
-
-        ; copy the GDT template into RAM and load it
-        mov si, gdt_template
-        mov di, GDT
-        mov cx, gdt_end - gdt_template
-.copy:  mov al, [cs:si]
-        mov [es:di], al
-        inc si
-        inc di
-        loop .copy
-        lgdt [cs:gdt_ptr]
-
-        mov eax, cr0
-        or eax, 1
-        mov cr0, eax
-        jmp dword K_CODE:(prot32 + ROMBASE)
+        REALMODE_GDT
+        ENTER_PROT32 K_CODE, prot32
 
 bits 32
 prot32:
