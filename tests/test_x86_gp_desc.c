@@ -189,3 +189,34 @@ Test(x86_desc, call_gate_64_below_cpl_is_gp_with_the_gate)
     run_exception(13, GP_CODE);
     cr_assert_eq(get64(regs().rsp), GATE, "error code: the gate's selector");
 }
+
+/* A 16-bit call gate (type 4) in 16-bit protected mode: CALL FAR pushes a
+ * 16-bit CS:IP and takes the gate's 16-bit offset, whatever the pointer's;
+ * JMP FAR through the same gate pushes nothing (SDM Vol. 2, CALL/JMP). */
+Test(x86_desc, call_and_jmp_through_a_16_bit_gate)
+{
+    gp_mode(GP_PROT16);
+    gp_put64(GP_GDT + 0x18, 0x0000840000081100ULL); /* P, DPL0, type 4: 0008:1100 */
+    gdt_limit(0x1f);
+    static const uint8_t ptr[] = {0x34, 0x12, 0x18, 0x00}; /* 0018:1234 */
+    memcpy(ram + GP_DATA, ptr, sizeof ptr);
+    static const uint8_t call[] = {0xFF, 0x1E, 0x00, 0x20, /* call far [0x2000] */
+                                   0xF4};
+    code(call, sizeof call);
+    ram[0x1100] = 0xF4;
+    struct squib_x86_regs g = run_hlt();
+    cr_assert_eq(ex.pc, 0x1100, "the gate's offset: pc 0x%llx", (unsigned long long)ex.pc);
+    cr_assert_eq(g.rsp, GP_STACK - 4, "CS and IP, 2 bytes each: sp 0x%llx", (unsigned long long)g.rsp);
+    uint16_t f[2];
+    memcpy(f, ram + g.rsp, 4);
+    cr_assert_eq(f[0], 0x1004, "IP");
+    cr_assert_eq(f[1], 0x08, "CS");
+
+    gp_mode(GP_PROT16);
+    gdt_limit(0x1f);
+    static const uint8_t jmp[] = {0xFF, 0x2E, 0x00, 0x20}; /* jmp far [0x2000] */
+    code(jmp, sizeof jmp);
+    g = run_hlt();
+    cr_assert_eq(ex.pc, 0x1100);
+    cr_assert_eq(g.rsp, GP_STACK, "a JMP pushes nothing");
+}
