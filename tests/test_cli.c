@@ -365,6 +365,26 @@ Test(cli, x86_cpu_flags_remove_features)
     expect_error(virt, "feature flags are for the pc machine");
 }
 
+Test(cli, x86_virtual_8086_rom_passes_in_the_interpreter)
+{
+    /* roms/x86/vm86.asm: a virtual-8086 monitor enters VM86 with IRETD;
+     * paragraph segments and the I/O bitmap there; with IOPL 0 the
+     * IOPL-sensitive instructions, a denied port and HLT are #GP(0) to the
+     * monitor (VM and the real-mode segments in its frame), LAR is #UD;
+     * with IOPL 3 INT goes through the IDT and IRET stays in VM86.
+     * (Regression: IRET with VM in the frame was an INTERNAL_ERROR.)
+     * Interpreter only: kvm-pvm cannot IRET in protected mode. */
+    static struct result r;
+    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-vm86.bin", "-debugcon", "stdio",
+                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0x21, "status 0x%x means check %d failed; stdout: %s", r.status, r.status >> 1, r.out);
+    cr_assert_str_eq(r.out, "virtual-8086 mode: paragraph segments, I/O bitmap\n"
+                            "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD\n"
+                            "IOPL 3: INT through the IDT, IRET keeps VM and IOPL\n"
+                            "HLT: #GP to the monitor\n");
+}
+
 Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
 {
     /* roms/x86/modes.asm: real -> protected -> long mode, #PF with CR2 and

@@ -620,18 +620,11 @@ static void seg_from_api(struct x86_segment *s, const struct squib_x86_segment *
  * decoded code, which may all have changed meaning. */
 void x86_mode_changed(struct x86_cpu *cpu)
 {
-    if (!(cpu->cr0 & 1))
-        cpu->mode = X86_MODE_REAL;
-    else if ((cpu->efer & (1u << 10)) && (cpu->seg[SEG_CS].attr & (1u << 13)))
-        cpu->mode = X86_MODE_LONG64;
-    else
-        cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+    cpu->mode = x86_derive_mode(cpu);
     bool paging = (cpu->cr0 & 0x80000001u) == 0x80000001u;
     cpu->mmu->translate = paging ? x86_translate : NULL;
     cpu->mmu->translate_opaque = cpu;
-    /* CPL is SS.DPL (SDM Vol. 3, 5.5); real mode runs at 0. */
-    bool user = cpu->mode != X86_MODE_REAL && ((cpu->seg[SEG_SS].attr >> 5) & 3) == 3;
-    mmu_set_user(cpu->mmu, user);
+    mmu_set_user(cpu->mmu, x86_cpl(cpu) == 3);
     mmu_flush(cpu->mmu);
     dcache_invalidate(&cpu->dcache);
 }
@@ -709,8 +702,11 @@ static int x86_set_regs(void *opaque, enum squib_regset set, const void *buf)
         for (int k = 0; k < 16; k++)
             cpu->r[api_order[k]] = f[k];
         cpu->rip = g->rip;
+        uint64_t old = cpu->rflags;
         cpu->rflags = (g->rflags & 0x3f7fd7) | 2;
         cpu->lf_op = LF_NONE;
+        if ((old ^ cpu->rflags) & (1u << 17)) /* VM: virtual-8086 mode */
+            x86_mode_changed(cpu);
         return 0;
     }
     case SQUIB_REGSET_X86_SYS: {

@@ -50,16 +50,10 @@ enum { DPL_SHIFT = 5 };
 static unsigned seg_dpl(const struct x86_segment *s) { return (s->attr >> DPL_SHIFT) & 3; }
 static bool seg_present(const struct x86_segment *s) { return s->attr & 0x80; }
 
-
 void x86_privilege_changed(struct x86_cpu *cpu)
 {
-    if (!(cpu->cr0 & 1))
-        cpu->mode = X86_MODE_REAL;
-    else if ((cpu->efer & (1u << 10)) && (cpu->seg[SEG_CS].attr & (1u << 13)))
-        cpu->mode = X86_MODE_LONG64;
-    else
-        cpu->mode = (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
-    mmu_set_user(cpu->mmu, cpu->mode != X86_MODE_REAL && x86_cpl(cpu) == 3);
+    cpu->mode = x86_derive_mode(cpu);
+    mmu_set_user(cpu->mmu, x86_cpl(cpu) == 3);
 }
 
 static bool has_error_code(unsigned vec)
@@ -175,6 +169,12 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
         return 11;
     }
     unsigned ncpl = (cs.attr & 0x4) ? (unsigned)cpl : seg_dpl(&cs); /* conforming keeps CPL */
+    /* From virtual-8086 mode only to ring 0 (SDM Vol. 3, 20.3.1.1). */
+    bool from_vm86 = cpu->mode == X86_MODE_VM86;
+    if (from_vm86 && ncpl != 0) {
+        *nerr = (csel & ~3u) + ext;
+        return 13;
+    }
     bool stack_switch = (int)ncpl < cpl || ist;
     struct x86_segment ss = cpu->seg[SEG_SS];
     uint64_t old_ss = cpu->seg[SEG_SS].sel, old_sp = cpu->r[RSP];
@@ -220,8 +220,11 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
         }
         f = (struct frame){sp, ss.base, (ss.attr & (1u << 14)) ? 4u : 2u};
         bool ok = true;
+        if (from_vm86) /* the real-mode segment registers go on the stack */
+            ok = push(cpu, &f, w, cpu->seg[SEG_GS].sel) && push(cpu, &f, w, cpu->seg[SEG_FS].sel) &&
+                 push(cpu, &f, w, cpu->seg[SEG_DS].sel) && push(cpu, &f, w, cpu->seg[SEG_ES].sel);
         if ((int)ncpl < cpl)
-            ok = push(cpu, &f, w, old_ss) && push(cpu, &f, w, old_sp);
+            ok = ok && push(cpu, &f, w, old_ss) && push(cpu, &f, w, old_sp);
         ok = ok && push(cpu, &f, w, flags) && push(cpu, &f, w, cpu->seg[SEG_CS].sel) &&
              push(cpu, &f, w, ret_rip) && (!has_err || push(cpu, &f, w, err));
         if (!ok) {
@@ -235,6 +238,10 @@ static int deliver(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool has_err
     cpu->seg[SEG_CS] = cs;
     cpu->r[RSP] = long64 ? f.sp : (cpu->r[RSP] & ~x86_size_mask(f.mask_bytes)) | f.sp;
     cpu->rflags &= ~(uint64_t)(F_TF | (1u << 14) | (1u << 16) | (1u << 17)); /* TF NT RF VM */
+    if (from_vm86) /* and they are null in the handler */
+        for (int k = SEG_ES; k <= SEG_GS; k++)
+            if (k != SEG_CS && k != SEG_SS)
+                cpu->seg[k] = (struct x86_segment){0};
     if ((type & 1) == 0)
         cpu->rflags &= ~(uint64_t)F_IF; /* interrupt gate */
     cpu->rip = long64 ? target : (target & (gate32 ? 0xffffffffULL : 0xffffULL));
@@ -257,12 +264,6 @@ static bool raise(struct x86_cpu *cpu, unsigned vec, uint32_t err, bool soft, bo
                             depth ? cpu->rip : ret_rip, &nerr);
         if (!fault)
             return true;
-        if (fault < 0) {
-            squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                      "x86: vector %u through a task gate to a task in "
-                                      "virtual-8086 mode: not modelled", vec);
-            return false;
-        }
         /* A fault while delivering: SDM Table 6-5. */
         if (vec == 8 || depth >= 2) {
             memset(cpu->exit, 0, sizeof *cpu->exit);

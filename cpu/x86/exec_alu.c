@@ -277,10 +277,13 @@ int x86_op_pushpop_sreg(struct x86_cpu *cpu, const struct x86_insn *i)
 /* 9C PUSHF, 9D POPF (SDM Vol. 2, PUSHF and POPF "Operation").  PUSHF's image
  * has VM and RF clear.  POPF changes IOPL only at CPL 0 and IF only when
  * CPL <= IOPL (silently, without a fault), AC and ID only in the 32- and
- * 64-bit forms, which also clear RF; VM, VIF and VIP are left alone
- * (virtual-8086 mode is not modelled).  Real mode is CPL 0. */
+ * 64-bit forms, which also clear RF; VM, VIF and VIP are left alone.  Real
+ * mode is CPL 0; virtual-8086 mode CPL 3, where both are #GP(0) unless
+ * IOPL is 3 (no VME in this model). */
 int x86_op_pushf_popf(struct x86_cpu *cpu, const struct x86_insn *i)
 {
+    if (cpu->mode == X86_MODE_VM86 && ((cpu->rflags >> 12) & 3) != 3)
+        return x86_exception(cpu, 13, 0);
     if (i->opcode == 0x9C) {
         if (!x86_push(cpu, i, i->opsize, (cpu->rflags & 0x3c7fd7) | 2))
             return X86_EXIT;

@@ -76,9 +76,14 @@ bool x86_pop(struct x86_cpu *cpu, const struct x86_insn *i, unsigned size, uint6
 }
 
 /* Real mode: base = selector * 16, limit and attributes unchanged
- * (SDM Vol. 3, 20.1.1). */
+ * (SDM Vol. 3, 20.1.1).  Virtual-8086 mode: also a 64 KiB limit and a
+ * present, DPL 3, read/write, 16-bit segment (SDM Vol. 3, 20.2.1). */
 void x86_load_seg_real(struct x86_cpu *cpu, int seg, uint16_t sel)
 {
     cpu->seg[seg].sel = sel;
     cpu->seg[seg].base = (uint64_t)sel << 4;
+    if (cpu->mode == X86_MODE_VM86) {
+        cpu->seg[seg].limit = 0xffff;
+        cpu->seg[seg].attr = 0xF3;
+    }
 }

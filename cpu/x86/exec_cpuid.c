@@ -96,7 +96,7 @@ int x86_op_cpuid(struct x86_cpu *cpu, const struct x86_insn *i)
  * in protected mode). */
 int x86_op_rdtsc(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    unsigned cpl = cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
+    unsigned cpl = x86_cpl(cpu);
     if ((cpu->cr4 & 4) && cpl != 0)
         return x86_fault(cpu, i, 13);
     uint64_t t = x86_tsc(cpu); /* core.c: host TSC + the guest's offset */

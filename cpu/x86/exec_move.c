@@ -38,7 +38,7 @@ int x86_op_movsxd(struct x86_cpu *cpu, const struct x86_insn *i)
         x86_set_reg(cpu, i->reg, i->opsize, i->rex, sext(src, v));
         return X86_NEXT;
     }
-    if (cpu->mode == X86_MODE_REAL)
+    if (x86_real_segments(cpu)) /* #UD in real and virtual-8086 mode */
         return x86_op_ud(cpu, i);
     /* ARPL: if RPL(dest) < RPL(src), ZF = 1 and dest.RPL = src.RPL. */
     if (!x86_get_rm(cpu, i, 2, &v))

@@ -29,7 +29,8 @@ int x86_op_hlt(struct x86_cpu *cpu, const struct x86_insn *i)
  * with interrupt delivery). */
 int x86_op_cli_sti(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    /* Protected mode: CPL <= IOPL, else #GP(0) (VME/PVI are not modelled). */
+    /* Protected and virtual-8086 mode (CPL 3): CPL <= IOPL, else #GP(0);
+     * this model has no VME/PVI (CPUID.1:EDX.VME is 0). */
     if (x86_cpl(cpu) > ((cpu->rflags >> 12) & 3))
         return x86_exception(cpu, 13, 0);
     if (i->opcode == 0xFA) {

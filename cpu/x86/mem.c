@@ -31,7 +31,7 @@ static bool seg_ok(struct x86_cpu *cpu, int seg, uint64_t off, unsigned size, bo
     const struct x86_segment *s = &cpu->seg[seg];
     unsigned type = s->attr & 0xf;
     bool ok = true;
-    if (cpu->mode != X86_MODE_REAL) {
+    if (!x86_real_segments(cpu)) {
         if (!(s->attr & 0x80) || !(s->attr & 0x10))
             ok = false; /* null or unusable */
         else if (type & 8)
@@ -306,16 +306,18 @@ uint64_t x86_ea(const struct x86_cpu *cpu, const struct x86_insn *i)
     return a & x86_size_mask(i->adsize);
 }
 
-/* I/O permission (SDM Vol. 1, 19.5): allowed when CPL <= IOPL; otherwise
- * every bit for the accessed ports in the TSS I/O bitmap must be clear (a
- * 32-bit or 64-bit TSS; the bitmap offset is at TSS+0x66).  On refusal
+/* I/O permission (SDM Vol. 1, 19.5): allowed when CPL <= IOPL (not in
+ * virtual-8086 mode); otherwise every bit for the accessed ports in the TSS
+ * I/O bitmap must be clear (a 32-bit or 64-bit TSS; the bitmap offset is
+ * at TSS+0x66).  On refusal
  * raises #GP(0) and returns false (the handler returns X86_EXIT). */
 bool x86_io_permitted(struct x86_cpu *cpu, uint16_t port, unsigned size)
 {
     if (cpu->mode == X86_MODE_REAL)
         return true;
-    unsigned cpl = (cpu->seg[SEG_SS].attr >> 5) & 3, iopl = (cpu->rflags >> 12) & 3;
-    if (cpl <= iopl)
+    /* Virtual-8086 mode always consults the bitmap (SDM Vol. 3, 20.2.8.1). */
+    unsigned cpl = x86_cpl(cpu), iopl = (cpu->rflags >> 12) & 3;
+    if (cpl <= iopl && cpu->mode != X86_MODE_VM86)
         return true;
     const struct x86_segment *tr = &cpu->tr;
     bool tss32 = (tr->attr & 0x1f) == 0x09 || (tr->attr & 0x1f) == 0x0b;

@@ -315,7 +315,7 @@ int x86_sys_grp7(struct x86_cpu *cpu, const struct x86_insn *i)
 /* 0F 00 group 6: SLDT STR LLDT LTR VERR VERW */
 int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    if (cpu->mode == X86_MODE_REAL)
+    if (x86_real_segments(cpu)) /* #UD in real and virtual-8086 mode */
         return x86_exception(cpu, 6, 0);
     unsigned r = i->reg & 7;
     uint64_t v;

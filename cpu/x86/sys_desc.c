@@ -17,7 +17,7 @@ enum {
 
 int x86_sys_lar_lsl(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    if (cpu->mode == X86_MODE_REAL)
+    if (x86_real_segments(cpu)) /* #UD in real and virtual-8086 mode */
         return x86_exception(cpu, 6, 0);
     uint64_t v;
     if (!x86_get_rm(cpu, i, 2, &v))

@@ -35,12 +35,6 @@ static int task(struct x86_cpu *cpu, uint16_t tss, bool call)
     uint32_t nerr = 0;
     int v = x86_task_switch(cpu, tss, call ? X86_TASK_CALL : X86_TASK_JMP, cpu->next_rip, false, 0,
                             &nerr);
-    if (v < 0) {
-        squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                  "x86: task switch into virtual-8086 mode (EFLAGS.VM in the "
-                                  "TSS of 0x%x): not modelled", tss);
-        return X86_EXIT;
-    }
     if (v)
         return x86_exception(cpu, (unsigned)v, nerr);
     return X86_BRANCH;

@@ -49,6 +49,9 @@ int x86_sys_int(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->rip = cpu->next_rip;
         return x86_exception(cpu, 1, 0);
     default:
+        /* IOPL-sensitive in virtual-8086 mode (SDM Vol. 3, 20.2.7). */
+        if (cpu->mode == X86_MODE_VM86 && ((cpu->rflags >> 12) & 3) != 3)
+            return x86_exception(cpu, 13, 0);
         return soft_int(cpu, (uint8_t)i->imm);
     }
 }
@@ -74,6 +77,23 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->rip = rip & x86_size_mask(sz);
         return X86_BRANCH;
     }
+    if (cpu->mode == X86_MODE_VM86) {
+        /* In virtual-8086 mode only with IOPL 3, which it cannot change,
+         * nor VM (SDM Vol. 2, IRET; Vol. 3, 20.2.7). */
+        if (((cpu->rflags >> 12) & 3) != 3)
+            return x86_exception(cpu, 13, 0);
+        uint64_t sp = cpu->r[RSP];
+        if (!pop(cpu, i, sz, &rip) || !pop(cpu, i, sz, &cs) || !pop(cpu, i, sz, &fl)) {
+            cpu->r[RSP] = sp;
+            return X86_EXIT;
+        }
+        x86_load_seg_real(cpu, SEG_CS, (uint16_t)cs);
+        uint64_t m = (F_ARITH | F_TF | F_IF | F_DF | (1u << 14) |
+                      (sz == 4 ? F_RF | F_AC | (1u << 21) : 0)) & x86_size_mask(sz);
+        cpu->rflags = (cpu->rflags & ~m) | (fl & m) | 2;
+        cpu->rip = rip & 0xffff;
+        return X86_BRANCH;
+    }
     if (cpu->rflags & (1u << 14)) {
         /* NT: a return to the task in the back link (SDM 8.4); none in
          * IA-32e mode. */
@@ -84,12 +104,6 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         if (!x86_sys_access(cpu, cpu->tr.base, &link, 2, false))
             return x86_exception(cpu, 10, cpu->tr.sel & ~3u);
         int v = x86_task_switch(cpu, link, X86_TASK_IRET, cpu->next_rip, false, 0, &nerr);
-        if (v < 0) {
-            squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                      "x86: IRET to a task in virtual-8086 mode (EFLAGS.VM "
-                                      "in the TSS of 0x%x): not modelled", link);
-            return X86_EXIT;
-        }
         return v ? x86_exception(cpu, (unsigned)v, nerr) : X86_BRANCH;
     }
     int cpl = (cpu->seg[SEG_SS].attr >> 5) & 3;
@@ -100,11 +114,24 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         return X86_EXIT;
     }
     if (fl & (1u << 17) && cpl == 0 && sz == 4 && !(cpu->efer & (1u << 10))) {
-        cpu->r[RSP] = saved_sp;
-        squib_exit_internal_error(cpu->exit, cpu->rip, NULL, 0,
-                                  "x86: IRET to virtual-8086 mode (EFLAGS.VM in the frame): "
-                                  "not modelled");
-        return X86_EXIT;
+        /* Return to virtual-8086 mode (SDM Vol. 2, IRET
+         * "RETURN-TO-VIRTUAL-8086-MODE"): then ESP, SS, ES, DS, FS, GS. */
+        uint64_t v[6];
+        for (int k = 0; k < 6; k++)
+            if (!pop(cpu, i, 4, &v[k])) {
+                cpu->r[RSP] = saved_sp;
+                return X86_EXIT;
+            }
+        cpu->rflags = (fl & 0x3f7fd5) | 2;
+        cpu->mode = X86_MODE_VM86; /* x86_load_seg_real's VM86 segments */
+        static const int order[5] = {SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS};
+        for (int k = 0; k < 5; k++)
+            x86_load_seg_real(cpu, order[k], (uint16_t)v[k + 1]);
+        x86_load_seg_real(cpu, SEG_CS, (uint16_t)cs);
+        cpu->r[RSP] = v[0] & 0xffffffffULL;
+        cpu->rip = rip & 0xffff;
+        x86_privilege_changed(cpu);
+        return X86_BRANCH;
     }
     uint16_t csel = (uint16_t)cs;
     unsigned rpl = csel & 3;
@@ -146,7 +173,8 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         }
     }
     /* Commit.  Which RFLAGS bits may change (SDM, IRET "Operation"): IOPL
-     * only at CPL0, IF only when CPL <= IOPL; VM/VIF/VIP are not modelled. */
+     * only at CPL0, IF only when CPL <= IOPL; VM (above), VIF and VIP
+     * (no VME/PVI in this model) stay. */
     uint64_t m = F_ARITH | F_TF | F_DF | (1u << 14) | (1u << 16) | (sz >= 4 ? (1u << 18) | (1u << 21) : 0);
     unsigned iopl = (cpu->rflags >> 12) & 3;
     if (cpl == 0)

@@ -10,10 +10,6 @@ enum { A_ACCESSED = 0x1, A_WRITE_READ = 0x2, A_CONFORMING = 0x4, A_CODE = 0x8, A
        A_P = 0x80 };
 
 static unsigned dpl_of(const struct x86_segment *s) { return (s->attr >> 5) & 3; }
-static unsigned cpl_of(const struct x86_cpu *cpu)
-{
-    return cpu->mode == X86_MODE_REAL ? 0 : dpl_of(&cpu->seg[SEG_SS]);
-}
 
 /* Sets the accessed bit in the descriptor in memory (SDM 3.4.5.1). */
 void x86_mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s)
@@ -33,11 +29,11 @@ void x86_mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s)
  * (vector << 16) | error code + 1. */
 static uint32_t load_data_seg(struct x86_cpu *cpu, int seg, uint16_t sel)
 {
-    if (cpu->mode == X86_MODE_REAL) {
+    if (x86_real_segments(cpu)) {
         x86_load_seg_real(cpu, seg, sel);
         return 0;
     }
-    unsigned cpl = cpl_of(cpu), rpl = sel & 3;
+    unsigned cpl = x86_cpl(cpu), rpl = sel & 3;
     if ((sel & ~3u) == 0) {
         if (seg == SEG_SS && !(cpu->mode == X86_MODE_LONG64 && cpl < 3 && rpl == cpl))
             return (13u << 16) + 1;
@@ -156,7 +152,7 @@ int x86_sys_lxs(struct x86_cpu *cpu, const struct x86_insn *i)
 /* The code segment for a far JMP/CALL/RET to `sel`; 0 or a fault. */
 static uint32_t code_target(struct x86_cpu *cpu, uint16_t sel, bool ret, struct x86_segment *d)
 {
-    unsigned cpl = cpl_of(cpu), rpl = sel & 3;
+    unsigned cpl = x86_cpl(cpu), rpl = sel & 3;
     if ((sel & ~3u) == 0)
         return (13u << 16) + 1;
     if (!x86_read_descriptor(cpu, sel, d))
@@ -178,13 +174,13 @@ static uint32_t code_target(struct x86_cpu *cpu, uint16_t sel, bool ret, struct 
 
 static void enter_code(struct x86_cpu *cpu, struct x86_segment *d, uint16_t sel, uint64_t ip)
 {
-    if (cpu->mode == X86_MODE_REAL) {
+    if (x86_real_segments(cpu)) {
         x86_load_seg_real(cpu, SEG_CS, sel);
         cpu->rip = ip & 0xffff;
         return;
     }
     x86_mark_accessed(cpu, sel, d);
-    d->sel = (uint16_t)((sel & ~3u) | cpl_of(cpu));
+    d->sel = (uint16_t)((sel & ~3u) | x86_cpl(cpu));
     cpu->seg[SEG_CS] = *d;
     x86_privilege_changed(cpu);
     bool to64 = cpu->mode == X86_MODE_LONG64;
@@ -218,7 +214,7 @@ int x86_sys_jmp_far(struct x86_cpu *cpu, const struct x86_insn *i)
     if (!far_pointer(cpu, i, &ip, &sel))
         return X86_EXIT;
     struct x86_segment d = {0};
-    if (cpu->mode != X86_MODE_REAL) {
+    if (!x86_real_segments(cpu)) {
         uint32_t f = code_target(cpu, sel, false, &d);
         if (f == 0xffffffffu)
             return x86_far_system(cpu, i, sel, false);
@@ -239,7 +235,7 @@ int x86_sys_call_far(struct x86_cpu *cpu, const struct x86_insn *i)
     if (!far_pointer(cpu, i, &ip, &sel))
         return X86_EXIT;
     struct x86_segment d = {0};
-    if (cpu->mode != X86_MODE_REAL) {
+    if (!x86_real_segments(cpu)) {
         uint32_t f = code_target(cpu, sel, false, &d);
         if (f == 0xffffffffu)
             return x86_far_system(cpu, i, sel, true);
@@ -268,7 +264,7 @@ int x86_sys_retf(struct x86_cpu *cpu, const struct x86_insn *i)
     }
     uint16_t sel = (uint16_t)cs;
     uint64_t imm = i->opcode == 0xCA ? (i->imm & 0xffff) : 0;
-    if (cpu->mode == X86_MODE_REAL) {
+    if (x86_real_segments(cpu)) {
         x86_load_seg_real(cpu, SEG_CS, sel);
         cpu->rip = ip & x86_size_mask(sz);
         x86_set_reg(cpu, RSP, 2, true, cpu->r[RSP] + imm);
@@ -280,7 +276,7 @@ int x86_sys_retf(struct x86_cpu *cpu, const struct x86_insn *i)
         cpu->r[RSP] = sp;
         return f == 0xffffffffu ? fault(cpu, (13u << 16) + (sel & ~3u) + 1) : fault(cpu, f);
     }
-    unsigned cpl = cpl_of(cpu), rpl = sel & 3;
+    unsigned cpl = x86_cpl(cpu), rpl = sel & 3;
     if (rpl > cpl) {
         /* To an outer level: the caller's SS:RSP follow the immediate. */
         uint64_t nsp, nss;

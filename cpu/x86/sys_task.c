@@ -118,10 +118,6 @@ int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
     uint64_t nip = 0, nfl = 0;
     memcpy(&nip, img + nl->ip, w);
     memcpy(&nfl, img + nl->flags, w);
-    if (nfl & F_VM) {
-        *nerr = 0;
-        return -1; /* virtual-8086 mode: the caller reports it */
-    }
 
     /* Save the old task (its dynamic fields). */
     x86_flags_sync(cpu);
@@ -179,7 +175,7 @@ int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
     memcpy(&ldt, img + nl->ldt, 2);
     for (int k = 0; k < 6; k++)
         cpu->seg[k].sel = sels[k];
-    unsigned cpl = sels[SEG_CS] & 3u;
+    unsigned cpl = (nfl & F_VM) ? 3 : sels[SEG_CS] & 3u;
     /* CPL follows CS.RPL: SS.DPL is what x86_cpl() reads, so set it first
      * (its descriptor is loaded and checked below). */
     cpu->seg[SEG_SS].attr = (uint16_t)((cpu->seg[SEG_SS].attr & ~0x60u) | cpl << 5);
@@ -196,6 +192,14 @@ int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
             return fail(nerr, 10, ldt & ~3u);
         cpu->ldtr = ld;
     }
+    if (nfl & F_VM) {
+        /* A virtual-8086 task: segments as in real mode, CPL 3. */
+        for (int k = 0; k < 6; k++)
+            x86_load_seg_real(cpu, k, sels[k]);
+        x86_privilege_changed(cpu);
+        cpu->rip &= 0xffff;
+        goto loaded;
+    }
     static const int order[6] = {SEG_CS, SEG_SS, SEG_DS, SEG_ES, SEG_FS, SEG_GS};
     for (int k = 0; k < 6; k++) {
         int v = load_task_seg(cpu, order[k], sels[order[k]], cpl, nerr);
@@ -206,6 +210,7 @@ int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
     cpu->rip &= (cpu->seg[SEG_CS].attr & (1u << 14)) ? 0xffffffffULL : 0xffffULL;
     if (cpu->rip > cpu->seg[SEG_CS].limit)
         return fail(nerr, 13, 0);
+loaded:
 
     /* An exception through a task gate pushes its error code on the new
      * task's stack (SDM 6.12.2). */

@@ -38,7 +38,12 @@ struct x86_segment {
 };
 
 /* Code modes the decoder depends on (part of the decode-cache key). */
-enum x86_mode { X86_MODE_REAL = 0, X86_MODE_PROT16 = 1, X86_MODE_PROT32 = 2, X86_MODE_LONG64 = 3 };
+enum x86_mode {
+    X86_MODE_REAL = 0, X86_MODE_PROT16 = 1, X86_MODE_PROT32 = 2, X86_MODE_LONG64 = 3,
+    /* Virtual-8086 mode (EFLAGS.VM in protected mode, SDM Vol. 3, chapter
+     * 20): decodes as real mode, segments as in real mode, CPL 3. */
+    X86_MODE_VM86 = 4,
+};
 
 struct x86_cpu;
 struct x86_insn;
@@ -256,11 +261,34 @@ int x86_exception(struct x86_cpu *cpu, unsigned vec, uint32_t err);
 int x86_sys_int(struct x86_cpu *cpu, const struct x86_insn *i);
 int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i);
 
-/* The current privilege level: SS.DPL, which equals CS.RPL outside real
- * mode (SDM Vol. 3, 5.5); 0 in real mode. */
+/* The current privilege level: SS.DPL, which equals CS.RPL in protected
+ * mode (SDM Vol. 3, 5.5); 0 in real mode, 3 in virtual-8086 mode. */
 static inline unsigned x86_cpl(const struct x86_cpu *cpu)
 {
-    return cpu->mode == X86_MODE_REAL ? 0 : (cpu->seg[SEG_SS].attr >> 5) & 3;
+    return cpu->mode == X86_MODE_REAL ? 0
+           : cpu->mode == X86_MODE_VM86 ? 3
+                                        : (cpu->seg[SEG_SS].attr >> 5) & 3;
+}
+
+/* Segment registers hold paragraph addresses (base = selector << 4): real
+ * and virtual-8086 mode. */
+static inline bool x86_real_segments(const struct x86_cpu *cpu)
+{
+    return cpu->mode == X86_MODE_REAL || cpu->mode == X86_MODE_VM86;
+}
+
+/* The mode from CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/D. */
+static inline enum x86_mode x86_derive_mode(const struct x86_cpu *cpu)
+{
+    if (!(cpu->cr0 & 1))
+        return X86_MODE_REAL;
+    if (cpu->efer & (1u << 10))
+        return (cpu->seg[SEG_CS].attr & (1u << 13)) ? X86_MODE_LONG64
+               : (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32
+                                                      : X86_MODE_PROT16;
+    if (cpu->rflags & (1u << 17))
+        return X86_MODE_VM86;
+    return (cpu->seg[SEG_CS].attr & (1u << 14)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
 }
 
 static inline uint64_t x86_ip_mask(const struct x86_cpu *cpu)
@@ -319,7 +347,7 @@ int x86_far_system(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t sel, 
 /* sys_task.c: a hardware task switch to the TSS `sel` (SDM Vol. 3, 8.3).
  * ret_ip is saved as the old task's EIP; has_err/err: an exception's error
  * code for the new task's stack.  0, a fault vector with *nerr its error
- * code, or -1 when the new task is in virtual-8086 mode (not modelled). */
+ * code (a fault while loading the new task is in its context). */
 enum x86_task_reason { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };
 int x86_task_switch(struct x86_cpu *cpu, uint16_t sel, enum x86_task_reason why,
                     uint64_t ret_ip, bool has_err, uint32_t err, uint32_t *nerr);
