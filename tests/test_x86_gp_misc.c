@@ -148,6 +148,8 @@ Test(x86_misc, undefined_opcodes_and_forms_are_ud)
         {GP_LONG64, {0x0F, 0xAE, 0x28}, 3, "XRSTOR"},
         {GP_LONG64, {0xF3, 0x0F, 0xAE, 0xC0}, 4, "RDFSBASE (CR4.FSGSBASE is 0)"},
         {GP_LONG64, {0xF3, 0x0F, 0xAE, 0xD8}, 4, "WRGSBASE"},
+        {GP_LONG64, {0x0F, 0x38, 0xF9, 0x03}, 4, "MOVDIRI"},
+        {GP_LONG64, {0x0F, 0x38, 0x80, 0x03}, 4, "INVEPT (no VMX)"},
         {GP_REAL, {0x0F, 0x02, 0xC0}, 3, "LAR in real mode"},
         {GP_REAL, {0x0F, 0x03, 0xC0}, 3, "LSL in real mode"},
     };

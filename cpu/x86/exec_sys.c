@@ -93,7 +93,8 @@ int x86_op_unimplemented(struct x86_cpu *cpu, const struct x86_insn *i)
                               "x86 instruction not implemented yet (%sopcode %s%02x /%u: %s)",
                               cpu->mode == X86_MODE_REAL ? "real mode, " : "",
                               map_names[i->map & 3], i->opcode, i->reg & 7,
-                              x86_entry(i)->name ? x86_entry(i)->name : "undefined");
+                              x86_entry(i)->name ? x86_entry(i)->name
+                                                 : "a row of the SSE-family three-byte maps");
     return X86_EXIT;
 }
 

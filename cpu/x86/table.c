@@ -323,7 +323,14 @@ const struct x86_op_entry x86_map2[256] = {
  * ModRM (and 0F 3A an Ib); the general-purpose rows (MOVBE, ADCX/ADOX) have
  * semantics, the SSE ones not yet. */
 const struct x86_op_entry x86_map3[256] = {
+    /* VMX, MOVDIRI/MOVDIR64B/ENQCMD and CET shadow-stack stores are not
+     * advertised: #UD */
+    [0x80] = E(x86_op_ud, OPF_MODRM | OPF_END, "INVEPT (VMX)"),
+    [0x81] = E(x86_op_ud, OPF_MODRM | OPF_END, "INVVPID (VMX)"),
     [0x82] = E(x86_sys_invpcid, OPF_MODRM | OPF_END, "INVPCID Gy,Mdq (66)"),
+    [0xF5] = E(x86_op_ud, OPF_MODRM | OPF_END, "WRUSSD/Q (66, CET)"),
+    [0xF8] = E(x86_op_ud, OPF_MODRM | OPF_END, "MOVDIR64B/ENQCMD(S)"),
+    [0xF9] = E(x86_op_ud, OPF_MODRM | OPF_END, "MOVDIRI"),
     [0xF0] = E(x86_op_map38, OPF_MODRM, "MOVBE Gv,Mv / CRC32 Gd,Eb (F2)"),
     [0xF1] = E(x86_op_map38, OPF_MODRM, "MOVBE Mv,Gv / CRC32 Gd,Ey (F2)"),
     [0xF6] = E(x86_op_map38, OPF_MODRM, "ADCX Gy,Ey (66) / ADOX Gy,Ey (F3)"),
