@@ -114,3 +114,30 @@ Test(x86_bcd, all_are_invalid_in_64_bit_mode)
         run_exception(6, GP_CODE);
     }
 }
+
+/* The flags the SDM leaves undefined, as the reference hardware (AMD Zen 4)
+ * sets them (measured by test_x86_gp_native_compat.c, which compares them
+ * only on AMD hosts; these cases check them everywhere).  (Regression: OF
+ * was always clear, AAA/AAS took SF ZF PF from the masked AL, AAD cleared
+ * CF AF OF.) */
+Test(x86_bcd, undefined_flags_as_zen4_sets_them)
+{
+    gp_mode(GP_PROT32);
+    /* DAA: OF of one ADD AL, 66H: 5a + 66 = c0 overflows */
+    struct squib_x86_regs g = {.rax = 0x2c5a, .rflags = 0xe87};
+    g = EXEC(g, 0x27, 0xF4);
+    cr_assert_eq(g.rax & 0xff, 0xc0);
+    cr_assert_eq(g.rflags & FL_ARITH, 0xe97 & FL_ARITH, "flags 0x%llx", (unsigned long long)g.rflags);
+    /* AAA: SF ZF PF OF of AX + 106H before the mask: 7780 + 106 = 7886 */
+    gp_mode(GP_PROT16);
+    g = (struct squib_x86_regs){.rax = 0x7780, .rflags = 0x207};
+    g = EXEC(g, 0x37, 0xF4);
+    cr_assert_eq(g.rax & 0xffff, 0x7700);
+    cr_assert_eq(g.rflags & FL_ARITH, 0x202 & FL_ARITH, "flags 0x%llx", (unsigned long long)g.rflags);
+    /* AAD 10: the flags of ADD AL, (AH * 10) & FFH: 64 + 4e = b2 */
+    gp_mode(GP_PROT32);
+    g = (struct squib_x86_regs){.rax = 0x9e1fbb64};
+    g = EXEC(g, 0xD5, 0x0A, 0xF4);
+    cr_assert_eq(g.rax & 0xffff, 0x00b2);
+    cr_assert_eq(g.rflags & FL_ARITH, 0xa96 & FL_ARITH, "flags 0x%llx", (unsigned long long)g.rflags);
+}

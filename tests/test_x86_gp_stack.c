@@ -352,3 +352,23 @@ Test(x86_stack, pushf_image_has_rf_and_vm_clear)
     g = run_hlt();
     cr_assert_eq(g.rax, 2 | 0x40, "image 0x%llx", (unsigned long long)g.rax);
 }
+
+/* ENTER's 32-bit form on a 16-bit stack: the frame pointer (EBP, and the
+ * one pushed for level 1) is the whole ESP after pushing EBP, its upper half
+ * kept (AMD APM "temp_RBP = RSP"; measured on Zen 4 by
+ * test_x86_gp_native_compat.c).  (Regression: it was the 16-bit SP,
+ * zero-extended.) */
+Test(x86_stack, enter_32_on_a_16_bit_stack_keeps_esp_high)
+{
+    gp_mode(GP_PROT16);
+    struct squib_x86_regs g = {.rsp = 0xabcd8000, .rbp = 0x1234};
+    g = EXEC(g, 0x66, 0xC8, 0x08, 0x00, 0x01, /* enter 8, 1 (o32) */
+             0xF4);
+    cr_assert_eq(g.rbp & 0xffffffff, 0xabcd7ffc, "EBP 0x%llx", (unsigned long long)g.rbp);
+    cr_assert_eq(g.rsp & 0xffffffff, 0xabcd7ff0, "ESP 0x%llx", (unsigned long long)g.rsp);
+    uint32_t v;
+    memcpy(&v, ram + 0x7ff8, 4);
+    cr_assert_eq(v, 0xabcd7ffc, "the frame pointer pushed for level 1: 0x%x", v);
+    memcpy(&v, ram + 0x7ffc, 4);
+    cr_assert_eq(v, 0x1234, "the old EBP");
+}

@@ -51,7 +51,10 @@ int x86_op_enter(struct x86_cpu *cpu, const struct x86_insn *i)
     uint64_t sp = (cpu->r[RSP] - sz) & sm, bp = cpu->r[RBP];
     if (!x86_mem_write(cpu, i, SEG_SS, sp, sz, bp))
         return X86_EXIT;
-    uint64_t frame = sp;
+    /* The frame pointer is the whole rSP after the push: with a 16-bit
+     * stack its upper bits stay (AMD APM Vol. 3, ENTER "temp_RBP = RSP";
+     * measured on Zen 4 with ENTER's 32-bit form on a 16-bit stack). */
+    uint64_t frame = (cpu->r[RSP] & ~sm) | sp;
     if (level) {
         for (unsigned k = 1; k < level; k++) {
             uint64_t v;
