@@ -333,6 +333,17 @@ SHIFT_IMM(sar_i, LF_SAR, 8, (uint64_t)((int64_t)a >> c))
  * overflow; SF ZF AF PF are left as they were (exec_muldiv.c).  After a
  * lazy operation that is LF_IMUL, which keeps them without computing them;
  * with exact flags, two bits change in rflags. */
+static inline void imul_flags(struct x86_cpu *cpu, bool ovf)
+{
+    if (cpu->lf_op == LF_NONE) {
+        cpu->rflags = (cpu->rflags & ~(uint64_t)(F_CF | F_OF)) | (ovf ? F_CF | F_OF : 0);
+    } else {
+        cpu->lf_a = x86_flags_af(cpu);
+        cpu->lf_b = ovf;
+        cpu->lf_op = LF_IMUL;
+    }
+}
+
 static int imul_r(struct x86_cpu *cpu, const struct x86_insn *i)
 {
     unsigned sz = i->opsize;
@@ -345,14 +356,27 @@ static int imul_r(struct x86_cpu *cpu, const struct x86_insn *i)
     __int128 p = (__int128)a * b;
     uint64_t lo = (uint64_t)p & x86_size_mask(sz);
     bool ovf = sz == 8 ? p != (__int128)(int64_t)lo : p != (__int128)(int32_t)(uint32_t)lo;
-    if (cpu->lf_op == LF_NONE) {
-        cpu->rflags = (cpu->rflags & ~(uint64_t)(F_CF | F_OF)) | (ovf ? F_CF | F_OF : 0);
-    } else {
-        cpu->lf_a = x86_flags_af(cpu);
-        cpu->lf_b = ovf;
-        cpu->lf_op = LF_IMUL;
-    }
+    imul_flags(cpu, ovf);
     cpu->r[i->fd] = lo;
+    return X86_NEXT;
+}
+
+/* The register forms, for the threaded twins to inline: 64- and 32-bit. */
+static int imul_rr8(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    int64_t a = (int64_t)cpu->r[i->fs], r;
+    int64_t b = i->map ? (int64_t)cpu->r[i->fd] : (int64_t)i->imm;
+    imul_flags(cpu, __builtin_mul_overflow(a, b, &r));
+    cpu->r[i->fd] = (uint64_t)r;
+    return X86_NEXT;
+}
+
+static int imul_rr4(struct x86_cpu *cpu, const struct x86_insn *i)
+{
+    int32_t a = (int32_t)cpu->r[i->fs], r;
+    int32_t b = i->map ? (int32_t)cpu->r[i->fd] : (int32_t)i->imm;
+    imul_flags(cpu, __builtin_mul_overflow(a, b, &r));
+    cpu->r[i->fd] = (uint32_t)r;
     return X86_NEXT;
 }
 
@@ -696,10 +720,9 @@ static bool pick(struct x86_insn *i, enum x86_mode mode)
         }
         return set(i, shift_r, i->rm, 0);
     }
-    if (i->fn == x86_op_imul_imm && wide)
-        return set(i, imul_r, i->reg, reg ? i->rm : 16);
-    if (i->fn == x86_op_imul_rm && wide)
-        return set(i, imul_r, i->reg, reg ? i->rm : 16);
+    if ((i->fn == x86_op_imul_imm || i->fn == x86_op_imul_rm) && wide)
+        return reg ? set(i, sz == 8 ? imul_rr8 : imul_rr4, i->reg, i->rm)
+                   : set(i, imul_r, i->reg, 16);
     if (i->fn == x86_op_grp5 && wide && !reg && (i->reg & 7) <= 1)
         return set(i, incdec_mem, 0, i->reg & 7);
     if (i->fn == x86_op_movx && wide && !reg && (op == 0xBE || op == 0xBF))
@@ -776,6 +799,8 @@ PURE_TWIN(shr_i8)
 PURE_TWIN(sar_i4)
 PURE_TWIN(sar_i8)
 PURE_TWIN(imul_r)
+PURE_TWIN(imul_rr8)
+PURE_TWIN(imul_rr4)
 static int imul_r_m(struct x86_cpu *cpu, const struct x86_insn *i) /* a memory source */
 {
     X86_TMEM_BODY(cpu, i, imul_r(cpu, i));
@@ -1106,6 +1131,8 @@ static const struct {
     PURE(sar_i4),
     PURE(sar_i8),
     PURE(imul_r),
+    PURE(imul_rr8),
+    PURE(imul_rr4),
     MEM(incdec_mem),
     PAIR(jmp64),
     PAIR(sync_then_call),
