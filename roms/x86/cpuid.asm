@@ -10,6 +10,8 @@
 bits 16
 org 0
 
+%include "rom.inc"
+
 DEBUGCON equ 0xe9
 EXITPORT equ 0xf4
 
@@ -57,6 +59,4 @@ msg_no_popcnt: db "no popcnt", 10, 0
 msg_ran:       db "popcnt ran", 10, 0
 msg_ud:        db "#UD", 10, 0
 
-        times 0xfff0 - ($ - $$) db 0xff
-        jmp 0xf000:start
-        times 0x10000 - ($ - $$) db 0xff
+        RESET_VECTOR

@@ -29,7 +29,7 @@
 bits 16
 org 0
 
-%include "realmode_gdt.inc"
+%include "rom.inc"
 
 GDT      equ 0x1000
 IDT      equ 0x2000
@@ -68,13 +68,6 @@ np_err      equ VARS + 44
 %macro PUTS 1
         mov esi, %1 + ROMBASE
         call puts
-%endmacro
-
-%macro CHECK 2                  ; CHECK cond, n: fail with n unless cond
-        j%1 %%ok
-        mov al, %2
-        jmp fail
-%%ok:
 %endmacro
 
 start:
@@ -436,7 +429,4 @@ gdt_ptr: dw gdt_end - gdt_template - 1
 idt_ptr: dw 256 * 8 - 1
          dd IDT
 
-        times 0xfff0 - ($ - $$) db 0xff
-bits 16
-        jmp 0xf000:start
-        times 0x10000 - ($ - $$) db 0xff
+        RESET_VECTOR

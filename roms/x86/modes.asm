@@ -15,7 +15,7 @@
 bits 16
 org 0
 
-%include "realmode_gdt.inc"
+%include "rom.inc"
 
 GDT      equ 0x1000             ; in RAM: the CPU sets accessed bits there
 IDT      equ 0x2000
@@ -289,7 +289,4 @@ gdt_ptr: dw gdt_end - gdt_template - 1
 idt_ptr: dw 256 * 16 - 1
          dq IDT
 
-        times 0xfff0 - ($ - $$) db 0xff
-bits 16
-        jmp 0xf000:start
-        times 0x10000 - ($ - $$) db 0xff
+        RESET_VECTOR

@@ -83,7 +83,7 @@
 bits 16
 org 0
 
-%include "realmode_gdt.inc"
+%include "rom.inc"
 
 ROMBASE  equ 0xf0000            ; where CS = 0xf000 puts this image
 DEBUGCON equ 0xe9
@@ -1370,7 +1370,4 @@ gdt_ptr: dw gdt_end - gdt_template - 1
 idt_ptr: dw 256 * 8 - 1
          dd IDT
 
-        times 0xfff0 - ($ - $$) db 0xff
-bits 16
-        jmp 0xf000:start
-        times 0x10000 - ($ - $$) db 0xff
+        RESET_VECTOR

@@ -28,7 +28,7 @@
 bits 16
 org 0
 
-%include "realmode_gdt.inc"
+%include "rom.inc"
 
 GDT      equ 0x1000
 IDT      equ 0x2000
@@ -55,13 +55,6 @@ ud_count  equ VARS + 8
 int_count equ VARS + 12
 want_iopl3 equ VARS + 16         ; the #GP handler sets IOPL 3 in the frame
 bad       equ VARS + 20          ; a check the handlers failed (0: none)
-
-%macro CHECK 2                   ; CHECK cond, n
-        j%1 %%ok
-        mov al, %2
-        jmp fail
-%%ok:
-%endmacro
 
 start:
         REALMODE_GDT
@@ -327,7 +320,4 @@ gdt_ptr: dw gdt_end - gdt_template - 1
 idt_ptr: dw 256 * 8 - 1
          dd IDT
 
-        times 0xfff0 - ($ - $$) db 0xff
-bits 16
-        jmp 0xf000:start
-        times 0x10000 - ($ - $$) db 0xff
+        RESET_VECTOR
