@@ -314,6 +314,22 @@ Test(cli, data_loaders_and_no_reboot_on_psci_reset)
     expect_error(bad, "data-len=3");
 }
 
+/* Runs the self-checking x86 ROM roms/x86/NAME.asm on the interpreter
+ * with -cpu `cpu`, the debug console on stdout and isa-debug-exit at 0xf4,
+ * and expects it to pass (status 0x21) printing `out`. */
+static void expect_x86_rom(const char *name, const char *cpu, const char *out)
+{
+    static struct result r;
+    char rom[512];
+    snprintf(rom, sizeof rom, "%s/x86-%s.bin", SQUIB_ROM_DIR, name);
+    const char *a[] = {"-accel", "interp", "-cpu", cpu, "-bios", rom, "-debugcon", "stdio",
+                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
+    run_squib(&r, a);
+    cr_assert_eq(r.status, 0x21, "%s: status 0x%x means check %d failed; stdout: %s; stderr: %s",
+                 name, r.status, r.status >> 1, r.out, r.err);
+    cr_assert_str_eq(r.out, out, "%s", name);
+}
+
 Test(cli, x86_gates_and_tasks_rom_passes_in_the_interpreter)
 {
     /* roms/x86/gates.asm: call gates at the same and a higher privilege
@@ -323,36 +339,19 @@ Test(cli, x86_gates_and_tasks_rom_passes_in_the_interpreter)
      * kvm-pvm, KVM's instruction emulator, which runs all CPL0 code there,
      * stops at the first far CALL through a gate with "instruction emulation
      * failed": the ROM is run on the interpreter only.) */
-    static struct result r;
-    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-gates.bin", "-debugcon", "stdio",
-                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
-    run_squib(&r, a);
-    cr_assert_eq(r.status, 0x21, "status 0x%x means check %d failed; stdout: %s", r.status, r.status >> 1, r.out);
-    cr_assert_str_eq(r.out, "protected mode\ncall gate, same privilege\n"
-                            "call gate, CPL3 to CPL0 with parameters, RETF back\n"
-                            "call gate above CPL3: #GP\ntask switches\nJMP to a TSS and back\n"
-                            "CALL through a task gate, IRET back\n#NP through a task gate\n");
+    expect_x86_rom("gates", "max",
+                   "protected mode\ncall gate, same privilege\n"
+                   "call gate, CPL3 to CPL0 with parameters, RETF back\n"
+                   "call gate above CPL3: #GP\ntask switches\nJMP to a TSS and back\n"
+                   "CALL through a task gate, IRET back\n#NP through a task gate\n");
 }
 
 Test(cli, x86_cpu_flags_remove_features)
 {
     /* roms/x86/cpuid.asm reads CPUID.1:ECX.POPCNT and runs POPCNT. */
-    static struct result r;
-    const char *max[] = {"-accel", "interp", "-cpu", "max", "-bios", SQUIB_ROM_DIR "/x86-cpuid.bin",
-                         "-debugcon", "stdio", "-display", "none", "-device",
-                         "isa-debug-exit,iobase=0xf4", NULL};
-    run_squib(&r, max);
-    cr_assert_eq(r.status, 0x21, "%s", r.err);
-    cr_assert_str_eq(r.out, "popcnt\npopcnt ran\n");
-    const char *without[] = {"-accel", "interp", "-cpu", "max,-popcnt", "-bios",
-                             SQUIB_ROM_DIR "/x86-cpuid.bin", "-debugcon", "stdio", "-display",
-                             "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
-    run_squib(&r, without);
-    cr_assert_eq(r.status, 0x21, "%s", r.err);
-    cr_assert_str_eq(r.out, "no popcnt\n#UD\n", "CPUID and the instruction agree");
-    without[3] = "max,popcnt=off,pcid=off";
-    run_squib(&r, without);
-    cr_assert_str_eq(r.out, "no popcnt\n#UD\n");
+    expect_x86_rom("cpuid", "max", "popcnt\npopcnt ran\n");
+    expect_x86_rom("cpuid", "max,-popcnt", "no popcnt\n#UD\n"); /* CPUID and POPCNT agree */
+    expect_x86_rom("cpuid", "max,popcnt=off,pcid=off", "no popcnt\n#UD\n");
 
     const char *bad[] = {"-accel", "interp", "-cpu", "max,-avx512f", "-bios",
                          SQUIB_ROM_DIR "/x86-cpuid.bin", NULL};
@@ -374,15 +373,11 @@ Test(cli, x86_virtual_8086_rom_passes_in_the_interpreter)
      * with IOPL 3 INT goes through the IDT and IRET stays in VM86.
      * (Regression: IRET with VM in the frame was an INTERNAL_ERROR.)
      * Interpreter only: kvm-pvm cannot IRET in protected mode. */
-    static struct result r;
-    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-vm86.bin", "-debugcon", "stdio",
-                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
-    run_squib(&r, a);
-    cr_assert_eq(r.status, 0x21, "status 0x%x means check %d failed; stdout: %s", r.status, r.status >> 1, r.out);
-    cr_assert_str_eq(r.out, "virtual-8086 mode: paragraph segments, I/O bitmap\n"
-                            "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD\n"
-                            "IOPL 3: INT through the IDT, IRET keeps VM and IOPL\n"
-                            "HLT: #GP to the monitor\n");
+    expect_x86_rom("vm86", "max",
+                   "virtual-8086 mode: paragraph segments, I/O bitmap\n"
+                   "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD\n"
+                   "IOPL 3: INT through the IDT, IRET keeps VM and IOPL\n"
+                   "HLT: #GP to the monitor\n");
 }
 
 Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
@@ -392,11 +387,7 @@ Test(cli, x86_system_tour_rom_passes_in_the_interpreter)
      * IST1.  (Under kvm-pvm the same ROM stops at the SYSCALL step: PVM
      * takes SYSCALL for its own guest ABI, so it is run on the interpreter
      * only.) */
-    static struct result r;
-    const char *a[] = {"-accel", "interp", "-bios", SQUIB_ROM_DIR "/x86-modes.bin", "-debugcon", "stdio",
-                       "-display", "none", "-device", "isa-debug-exit,iobase=0xf4", NULL};
-    run_squib(&r, a);
-    cr_assert_eq(r.status, 0x21, "status 0x%x means step %d failed; stdout: %s", r.status, r.status >> 1, r.out);
-    cr_assert_str_eq(r.out, "R\nprotected mode\nlong mode\npage fault handled\n"
-                            "syscall, int 0x80 and #GP on IST1 from CPL3\n");
+    expect_x86_rom("modes", "max",
+                   "R\nprotected mode\nlong mode\npage fault handled\n"
+                   "syscall, int 0x80 and #GP on IST1 from CPL3\n");
 }
