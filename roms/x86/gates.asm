@@ -388,13 +388,7 @@ set_gate:
         pop eax
         ret
 
-puts:
-.next:  lodsb
-        test al, al
-        jz .done
-        out DEBUGCON, al
-        jmp .next
-.done:  ret
+        PUTS_FLAT puts
 
 fail:                               ; AL = the failed check: status (AL << 1) | 1
         out EXITPORT, al

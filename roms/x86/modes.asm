@@ -256,13 +256,7 @@ set_gate:
 ; puts_flat: ESI/RSI = a flat address of a NUL-terminated string.  The
 ; same bytes work in 32- and 64-bit code (LODSB, no INC r32 = REX).
 bits 32
-puts_flat:
-.next:  lodsb
-        test al, al
-        jz .done
-        out DEBUGCON, al
-        jmp .next
-.done:  ret
+        PUTS_FLAT puts_flat
 bits 64
 
 pf_seen equ 0x500

@@ -1071,13 +1071,7 @@ set_gate:
         ret
 
 ; puts_flat: ESI = a flat address of a NUL-terminated string
-puts_flat:
-.next:  lodsb
-        test al, al
-        jz .done
-        out DEBUGCON, al
-        jmp .next
-.done:  ret
+        PUTS_FLAT puts_flat
 
 ; A check that failed: `jne fail` etc.  UD2; the handler knows this EIP.
 fail:

@@ -221,13 +221,7 @@ fail:                                     ; AL = the failed check
         out EXITPORT, al
         hlt
 
-puts32:
-.next:  lodsb
-        test al, al
-        jz .done
-        out DEBUGCON, al
-        jmp .next
-.done:  ret
+        PUTS_FLAT puts32
 
 ; set_gate: EAX = offset, EDI = gate, BL = P/DPL/type; selector 0x08
 set_gate:
