@@ -28,16 +28,21 @@ static bool sys_read(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len)
     return x86_sys_access(cpu, lin, buf, len, false);
 }
 
-/* Loads a code or data descriptor's hidden part from the GDT/LDT. */
-bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out)
+bool x86_descriptor_words(struct x86_cpu *cpu, uint16_t sel, uint32_t *d, unsigned n)
 {
     const struct x86_segment *table = (sel & 4) ? &cpu->ldtr : &cpu->gdtr;
     uint32_t off = sel & ~7u;
-    if (off + 7 > table->limit)
+    return off + 4 * n - 1 <= table->limit && sys_read(cpu, table->base + off, d, 4 * n);
+}
+
+/* Loads a code or data descriptor's hidden part from the GDT/LDT. */
+bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out)
+{
+    uint32_t w[2];
+    if (!x86_descriptor_words(cpu, sel, w, 2))
         return false;
     uint8_t d[8];
-    if (!sys_read(cpu, table->base + off, d, 8))
-        return false;
+    memcpy(d, w, 8);
     uint32_t limit = d[0] | d[1] << 8 | (uint32_t)(d[6] & 0xf) << 16;
     out->sel = sel;
     out->base = d[2] | d[3] << 8 | (uint32_t)d[4] << 16 | (uint32_t)d[7] << 24;

@@ -351,11 +351,10 @@ int x86_sys_grp6(struct x86_cpu *cpu, const struct x86_insn *i)
         if (!(d.attr & 0x80))
             return x86_exception(cpu, 11, sel & ~3u);
         if (cpu->mode == X86_MODE_LONG64) {
-            uint32_t hi;
-            bool got = x86_sys_access(cpu, cpu->gdtr.base + (sel & ~7u) + 8, &hi, 4, false);
-            if (!got || (sel & ~7u) + 15 > cpu->gdtr.limit)
+            uint32_t w[4];
+            if (!x86_descriptor_words(cpu, sel, w, 4))
                 return x86_exception(cpu, 13, sel & ~3u);
-            d.base |= (uint64_t)hi << 32;
+            d.base |= (uint64_t)w[2] << 32;
         }
         if (r == 2) {
             cpu->ldtr = d;

@@ -24,10 +24,8 @@ int x86_sys_lar_lsl(struct x86_cpu *cpu, const struct x86_insn *i)
         return X86_EXIT;
     bool lsl = i->opcode == 0x03, ia32e = cpu->efer & (1u << 10);
     uint16_t sel = (uint16_t)v;
-    const struct x86_segment *t = (sel & 4) ? &cpu->ldtr : &cpu->gdtr;
-    uint32_t d[2];
-    bool ok = (sel & ~3u) && (sel & ~7u) + 7 <= t->limit &&
-              x86_sys_access(cpu, t->base + (sel & ~7u), d, 8, false);
+    uint32_t d[4];
+    bool ok = (sel & ~3u) && x86_descriptor_words(cpu, sel, d, 2);
     if (ok) {
         unsigned type = (d[1] >> 8) & 0xf, dpl = (d[1] >> 13) & 3;
         bool s = d[1] & (1u << 12), conforming = s && (type & 0xc) == 0xc;
@@ -35,7 +33,7 @@ int x86_sys_lar_lsl(struct x86_cpu *cpu, const struct x86_insn *i)
         ok = s || (valid >> type & 1);
         /* A 16-byte system descriptor in IA-32e mode must fit the table. */
         if (ok && !s && ia32e)
-            ok = (sel & ~7u) + 15 <= t->limit;
+            ok = x86_descriptor_words(cpu, sel, d, 4);
         if (ok && !conforming)
             ok = x86_cpl(cpu) <= dpl && (sel & 3u) <= dpl;
     }

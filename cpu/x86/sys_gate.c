@@ -44,9 +44,8 @@ int x86_far_system(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t sel, 
 {
     (void)i;
     bool ia32e = cpu->efer & (1u << 10);
-    const struct x86_segment *t = (sel & 4) ? &cpu->ldtr : &cpu->gdtr;
     uint32_t d[4] = {0}, e = sel & ~3u;
-    if ((sel & ~7u) + 7 > t->limit || !x86_sys_access(cpu, t->base + (sel & ~7u), d, 8, false))
+    if (!x86_descriptor_words(cpu, sel, d, 2))
         return gp(cpu, e);
     unsigned type = (d[1] >> 8) & 0xf, dpl = (d[1] >> 13) & 3, cpl = x86_cpl(cpu);
     bool gate = ia32e ? type == 0xC : (type == 4 || type == 0xC);
@@ -59,12 +58,9 @@ int x86_far_system(struct x86_cpu *cpu, const struct x86_insn *i, uint16_t sel, 
         return task(cpu, (uint16_t)(d[0] >> 16), call);
     if (tsk)
         return task(cpu, sel, call);
-    if (ia32e) { /* the upper half: offset 63:32, and a type field of 0 */
-        if ((sel & ~7u) + 15 > t->limit ||
-            !x86_sys_access(cpu, t->base + (sel & ~7u) + 8, &d[2], 8, false) ||
-            ((d[3] >> 8) & 0x1f))
-            return gp(cpu, e);
-    }
+    /* IA-32e: the upper half, offset 63:32 and a type field of 0. */
+    if (ia32e && (!x86_descriptor_words(cpu, sel, d, 4) || ((d[3] >> 8) & 0x1f)))
+        return gp(cpu, e);
 
     /* The gate's code segment. */
     uint16_t csel = (uint16_t)(d[0] >> 16);

@@ -336,6 +336,10 @@ bool x86_sys_access(struct x86_cpu *cpu, uint64_t lin, void *buf, unsigned len, 
 /* exception.c: the hidden part of selector `sel` from the GDT/LDT; false if
  * outside the table or unreadable. */
 bool x86_read_descriptor(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *out);
+/* The first n (2, or 4 for a 16-byte system descriptor in IA-32e mode)
+ * doublewords of the descriptor `sel` in the GDT or LDT; false if they are
+ * not all within the table's limit or cannot be read. */
+bool x86_descriptor_words(struct x86_cpu *cpu, uint16_t sel, uint32_t *d, unsigned n);
 /* sys_seg.c: sets the accessed bit of the descriptor `sel` (and in *s). */
 void x86_mark_accessed(struct x86_cpu *cpu, uint16_t sel, struct x86_segment *s);
 /* sys_seg.c: nulls the data segment registers the outer level `cpl` may
