@@ -106,9 +106,9 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
         int v = x86_task_switch(cpu, link, X86_TASK_IRET, cpu->next_rip, false, 0, &nerr);
         return v ? x86_exception(cpu, (unsigned)v, nerr) : X86_BRANCH;
     }
-    int cpl = (cpu->seg[SEG_SS].attr >> 5) & 3;
+    int cpl = (int)x86_cpl(cpu);
     /* Read the frame without committing RSP (a fault must leave it). */
-    uint64_t sp = cpu->r[RSP], saved_sp = sp;
+    uint64_t saved_sp = cpu->r[RSP];
     if (!pop(cpu, i, sz, &rip) || !pop(cpu, i, sz, &cs) || !pop(cpu, i, sz, &fl)) {
         cpu->r[RSP] = saved_sp;
         return X86_EXIT;
@@ -191,7 +191,6 @@ int x86_sys_iret(struct x86_cpu *cpu, const struct x86_insn *i)
     }
     if (outer)
         x86_null_outer_segs(cpu, rpl);
-    (void)sp;
     cpu->rip = rip & x86_size_mask(long64 && (ncs.attr & (1u << 13)) ? 8 : (ncs.attr & (1u << 14)) ? 4 : 2);
     x86_privilege_changed(cpu);
     return X86_BRANCH;
