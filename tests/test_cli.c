@@ -335,15 +335,17 @@ Test(cli, x86_gates_and_tasks_rom_passes_in_the_interpreter)
     /* roms/x86/gates.asm: call gates at the same and a higher privilege
      * (parameters copied, the stack from the TSS, RETF back, ES nulled),
      * #GP through a gate above CPL, JMP to a TSS and back, CALL through a
-     * task gate and IRET back, #NP through a task gate in the IDT.  (Under
-     * kvm-pvm, KVM's instruction emulator, which runs all CPL0 code there,
-     * stops at the first far CALL through a gate with "instruction emulation
-     * failed": the ROM is run on the interpreter only.) */
+     * task gate and IRET back, #NP through a task gate in the IDT, a 16-bit
+     * TSS, the T bit's #DB.  (Under kvm-pvm, KVM's instruction emulator,
+     * which runs all CPL0 code there, stops at the first far CALL through a
+     * gate with "instruction emulation failed": the ROM is run on the
+     * interpreter only.) */
     expect_x86_rom("gates", "max",
                    "protected mode\ncall gate, same privilege\n"
                    "call gate, CPL3 to CPL0 with parameters, RETF back\n"
                    "call gate above CPL3: #GP\ntask switches\nJMP to a TSS and back\n"
-                   "CALL through a task gate, IRET back\n#NP through a task gate\n");
+                   "CALL through a task gate, IRET back\n#NP through a task gate\n"
+                   "JMP to a 16-bit TSS and back\nT bit: #DB on entering the task\n");
 }
 
 Test(cli, x86_cpu_flags_remove_features)

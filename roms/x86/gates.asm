@@ -20,6 +20,10 @@
 ;   6 #NP through the task gate in the IDT to C: the error code on C's
 ;     stack, the back link = A, A's saved EIP at the faulting MOV; C moves it
 ;     past the MOV and IRETs back.
+;   7 JMP to a 16-bit TSS (D) and back: D's registers from its TSS, its IP
+;     and AX saved back into it.
+;   8 JMP to B with the T bit set in its TSS: #DB (DR6.BT) before B's first
+;     instruction, in B.
 ; Each step prints a line on the 0xe9 debug console; the end is a write to
 ; isa-debug-exit at 0xf4: 0x10 (exit status 0x21) when all passed, else the
 ; number of the failed check (status (n<<1)|1).
@@ -56,6 +60,9 @@ SEL_GATE0 equ 0x40              ; 32-bit call gate, DPL0
 SEL_TGATE equ 0x48              ; task gate to B
 SEL_TSS_C equ 0x50
 SEL_NP    equ 0x58              ; a data segment that is not present
+SEL_TSS_D equ 0x60              ; a 16-bit TSS
+SEL_CODEB equ 0x68              ; ring-0 32-bit code based at ROMBASE (IP < 64K)
+TSS_D     equ 0x3400
 
 ; what the gate target saw
 saved_esp   equ VARS + 0
@@ -97,7 +104,7 @@ prot32:
         ; TSS A: ESP0/SS0 for the ring switch; the rest is saved into it
         mov edi, TSS_A
         xor eax, eax
-        mov ecx, 0x300 / 4          ; A, B and C
+        mov ecx, 0x500 / 4          ; A, B, C, D
         rep stosd
         mov dword [TSS_A + 4], KSTACK
         mov dword [TSS_A + 8], SEL_DATA0
@@ -117,6 +124,12 @@ prot32:
         mov [IDT + 13 * 8 + 6], ax
         mov word [IDT + 11 * 8 + 2], SEL_TSS_C
         mov word [IDT + 11 * 8 + 4], 0x8500  ; P, DPL0, task gate
+        mov eax, db_handler + ROMBASE        ; #DB: an interrupt gate
+        mov [IDT + 1 * 8], ax
+        mov word [IDT + 1 * 8 + 2], SEL_CODE0
+        mov word [IDT + 1 * 8 + 4], 0x8e00
+        shr eax, 16
+        mov [IDT + 1 * 8 + 6], ax
         lidt [idt_ptr + ROMBASE]
         PUTS msg_prot
 
@@ -302,9 +315,79 @@ np_insn:
         CHECK e, 63
         PUTS msg_np
 
+        ; ---- 7: JMP to a 16-bit TSS and back ------------------------------------
+        ; D: IP, FLAGS, AX..DI, ES CS SS DS at 0x0e..0x28, LDT at 0x2a
+        mov word [TSS_D + 0x0e], task_d     ; an offset in SEL_CODEB (base ROMBASE)
+        mov word [TSS_D + 0x10], 2
+        mov word [TSS_D + 0x12], 0xd00d     ; AX
+        mov word [TSS_D + 0x1a], 0xd000     ; SP
+        mov word [TSS_D + 0x22], SEL_DATA0  ; ES
+        mov word [TSS_D + 0x24], SEL_CODEB  ; CS
+        mov word [TSS_D + 0x26], SEL_DATA0  ; SS
+        mov word [TSS_D + 0x28], SEL_DATA0  ; DS
+        mov ebx, 0xdddd1111
+        jmp SEL_TSS_D:0
+back_from_d:
+        cmp ebx, 0xdddd1111
+        CHECK e, 100
+        cmp byte [VARS + 63], 1
+        CHECK e, 101
+        test byte [GDT + SEL_TSS_D + 5], 2  ; D not busy again
+        CHECK z, 102
+        cmp word [TSS_D + 0x0e], d_jumped   ; D's IP saved in its 16-bit TSS
+        CHECK e, 103
+        cmp word [TSS_D + 0x12], 0xd00e     ; and its AX
+        CHECK e, 104
+        PUTS msg_tss16
+
+        ; ---- 8: the T bit of a TSS: #DB (DR6.BT) on entering the task -----------
+        mov edi, TSS_B
+        mov eax, task_b3 + ROMBASE
+        call init_tss
+        mov byte [TSS_B + 0x64], 1          ; T
+        jmp SEL_TSS_B:0
+back_from_b3:
+        cmp byte [VARS + 64], 1             ; #DB came, with BT, before task_b3 ran
+        CHECK e, 110
+        cmp byte [VARS + 65], 1             ; task_b3 ran after it
+        CHECK e, 111
+        PUTS msg_tbit
+
         mov al, 0x10
         out EXITPORT, al
         hlt
+
+; task D (step 7), 16-bit TSS, 32-bit code based at ROMBASE
+task_d:
+        str cx
+        cmp cx, SEL_TSS_D
+        CHECK e, 105
+        cmp ax, 0xd00d
+        CHECK e, 106
+        inc ax                              ; saved back into D's TSS
+        mov byte [VARS + 63], 1
+        jmp SEL_TSS_A:0
+d_jumped:
+        mov al, 107
+        jmp fail
+
+; task B (step 8): entered with T set, so #DB comes first
+task_b3:
+        cmp byte [VARS + 64], 1
+        CHECK e, 112
+        mov byte [VARS + 65], 1
+        jmp SEL_TSS_A:0                     ; A resumes after its JMP
+
+db_handler:                                 ; in task B, before its first instruction
+        mov eax, dr6
+        test eax, 1 << 15                   ; BT
+        CHECK nz, 113
+        cmp dword [esp], task_b3 + ROMBASE  ; a trap with the task's first EIP
+        CHECK e, 114
+        xor eax, eax
+        mov dr6, eax
+        mov byte [VARS + 64], 1
+        iretd
 
 ; task B (step 4): TR = B, NT clear, CR0.TS set, A not busy; JMP back to A
 task_b:
@@ -402,6 +485,8 @@ msg_tasks: db "task switches", 10, 0
 msg_jmp:   db "JMP to a TSS and back", 10, 0
 msg_call:  db "CALL through a task gate, IRET back", 10, 0
 msg_np:    db "#NP through a task gate", 10, 0
+msg_tss16: db "JMP to a 16-bit TSS and back", 10, 0
+msg_tbit:  db "T bit: #DB on entering the task", 10, 0
 
 align 8
 gdt_template:
@@ -417,6 +502,8 @@ gdt_template:
         dq 0x0000850000300000                       ; 0x48 task gate to 0x30
         dq 0x0000890032000067                       ; 0x50 TSS C at 0x3200
         dq 0x00cf13000000ffff                       ; 0x58 data, not present
+        dq 0x000081003400002b                       ; 0x60 16-bit TSS at 0x3400
+        dq 0x00409b0f0000ffff                       ; 0x68 code, base 0xf0000, 64K
 gdt_end:
 gdt_ptr: dw gdt_end - gdt_template - 1
          dd GDT
