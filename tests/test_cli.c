@@ -372,14 +372,14 @@ Test(cli, x86_virtual_8086_rom_passes_in_the_interpreter)
      * paragraph segments and the I/O bitmap there; with IOPL 0 the
      * IOPL-sensitive instructions, a denied port and HLT are #GP(0) to the
      * monitor (VM and the real-mode segments in its frame), LAR is #UD;
-     * with IOPL 3 INT goes through the IDT and IRET stays in VM86.
-     * (Regression: IRET with VM in the frame was an INTERNAL_ERROR.)
+     * with IOPL 3 INT goes through the IDT and IRET stays in VM86; a task
+     * switch to a TSS with VM enters it too.  (Regression: IRET with VM in the frame was an INTERNAL_ERROR.)
      * Interpreter only: kvm-pvm cannot IRET in protected mode. */
     expect_x86_rom("vm86", "max",
                    "virtual-8086 mode: paragraph segments, I/O bitmap\n"
                    "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD\n"
                    "IOPL 3: INT through the IDT, IRET keeps VM and IOPL\n"
-                   "HLT: #GP to the monitor\n");
+                   "HLT: #GP to the monitor\ntask switch into virtual-8086 mode\n");
 }
 
 Test(cli, x86_system_tour_rom_passes_in_the_interpreter)

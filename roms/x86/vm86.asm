@@ -17,7 +17,10 @@
 ;   3 with IOPL 3 (set by the monitor in the frame): INT 0x21 goes through
 ;     the IDT to ring 0 with the same frame, PUSHF/POPF/CLI/STI work, and
 ;     IRET works inside virtual-8086 mode (but cannot clear VM or IOPL);
-;   4 HLT ends it through the #GP handler.
+;   4 HLT comes to the #GP handler;
+;   5 a task switch to a TSS with EFLAGS.VM enters virtual-8086 mode too
+;     (segments from the TSS as paragraphs); its HLT ends the test through
+;     the #GP handler, on that task's SS0:ESP0.
 ; Each step prints a line on the 0xe9 debug console; the end is a write to
 ; isa-debug-exit at 0xf4: 0x10 (exit status 0x21) when all passed, else the
 ; number of the failed check (status (n<<1)|1).  Interpreter only: kvm-pvm
@@ -42,6 +45,8 @@ EXITPORT equ 0xf4
 SEL_CODE0 equ 0x08
 SEL_DATA0 equ 0x10
 SEL_TSS   equ 0x18
+SEL_TSS_V equ 0x20               ; a task in virtual-8086 mode
+TSS_V     equ 0x7000
 
 V86_SS   equ 0x7000              ; the virtual-8086 stack: 7000:fffe
 V86_ES   equ 0x0100              ; linear 0x1000
@@ -55,6 +60,7 @@ ud_count  equ VARS + 8
 int_count equ VARS + 12
 want_iopl3 equ VARS + 16         ; the #GP handler sets IOPL 3 in the frame
 bad       equ VARS + 20          ; a check the handlers failed (0: none)
+phase     equ VARS + 24          ; 1 once the task switch into v86 mode is made
 
 start:
         REALMODE_GDT
@@ -205,6 +211,8 @@ finish:
         mov al, [bad]
         test al, al
         jnz fail
+        cmp byte [phase], 0
+        jne .task_done
         cmp dword [gp_count], 9           ; 8 from step 2, then the HLT
         CHECK e, 40
         cmp dword [ud_count], 1
@@ -212,6 +220,38 @@ finish:
         cmp dword [int_count], 1
         CHECK e, 42
         mov esi, msg_done + ROMBASE
+        call puts32
+        ; 5: a task switch into virtual-8086 mode (EFLAGS.VM in the new TSS);
+        ; its HLT comes back here through the #GP handler, on its SS0:ESP0
+        mov ax, SEL_DATA0
+        mov es, ax                        ; null in a handler from v86 mode
+        mov edi, TSS_V
+        xor eax, eax
+        mov ecx, 0x68 / 4
+        rep stosd
+        mov dword [TSS_V + 4], KSTACK - 0x1000   ; ESP0
+        mov dword [TSS_V + 8], SEL_DATA0        ; SS0
+        mov dword [TSS_V + 0x20], v86_task      ; EIP (CS = 0xf000)
+        mov dword [TSS_V + 0x24], 0x00020002    ; EFLAGS: VM, IOPL 0
+        mov dword [TSS_V + 0x38], 0xfffe        ; ESP
+        mov dword [TSS_V + 0x48], V86_ES
+        mov dword [TSS_V + 0x4c], 0xf000
+        mov dword [TSS_V + 0x50], V86_SS
+        mov dword [TSS_V + 0x54], V86_DS
+        mov dword [TSS_V + 0x58], V86_FS
+        mov dword [TSS_V + 0x5c], V86_GS
+        mov word [TSS_V + 0x66], 0x68           ; no I/O bitmap: all ports #GP
+        mov byte [phase], 1
+        jmp SEL_TSS_V:0
+.task_done:
+        cmp dword [gp_count], 10          ; and the v86 task's HLT
+        CHECK e, 43
+        str ax
+        cmp ax, SEL_TSS_V                 ; the handler runs in the v86 task
+        CHECK e, 44
+        cmp esp, KSTACK - 0x1000 - 44     ; on its SS0:ESP0: the frame and EAX
+        CHECK e, 45
+        mov esi, msg_task + ROMBASE
         call puts32
         mov al, 0x10
         out EXITPORT, al
@@ -283,6 +323,14 @@ v86:
         call puts16
         hlt                               ; #GP: the monitor finishes
 
+v86_task:                                 ; entered by the task switch
+        mov ax, cs
+        cmp ax, 0xf000
+        jne v86_fail
+        cmp dword [es:0], 0x5aa55aa5      ; ES = 0x100 from the TSS
+        jne v86_fail
+        hlt
+
 v86_fail:
         mov al, 50
         out EXITPORT, al
@@ -301,6 +349,7 @@ msg_v86:   db "virtual-8086 mode: paragraph segments, I/O bitmap", 10, 0
 msg_iopl0: db "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD", 10, 0
 msg_iopl3: db "IOPL 3: INT through the IDT, IRET keeps VM and IOPL", 10, 0
 msg_done:  db "HLT: #GP to the monitor", 10, 0
+msg_task:  db "task switch into virtual-8086 mode", 10, 0
 
 align 8
 gdt_template:
@@ -308,6 +357,7 @@ gdt_template:
         dq 0x00cf9b000000ffff                       ; 0x08 ring-0 code
         dq 0x00cf93000000ffff                       ; 0x10 ring-0 data
         dq 0x0000890030002068                       ; 0x18 TSS at 0x3000, limit 0x2068
+        dq 0x0000890070000067                       ; 0x20 TSS at 0x7000 (v86 task)
 gdt_end:
 gdt_ptr: dw gdt_end - gdt_template - 1
          dd GDT
