@@ -373,8 +373,9 @@ Test(cli, x86_virtual_8086_rom_passes_in_the_interpreter)
      * IOPL-sensitive instructions, a denied port and HLT are #GP(0) to the
      * monitor (VM and the real-mode segments in its frame), LAR is #UD;
      * with IOPL 3 INT goes through the IDT and IRET stays in VM86; a task
-     * switch to a TSS with VM enters it too.  (Regression: IRET with VM in the frame was an INTERNAL_ERROR.)
-     * Interpreter only: kvm-pvm cannot IRET in protected mode. */
+     * switch to a TSS with VM enters it too.  (Regression: IRET with VM in
+     * the frame was an INTERNAL_ERROR.)  Interpreter only: kvm-pvm cannot
+     * IRET in protected mode. */
     expect_x86_rom("vm86", "max",
                    "virtual-8086 mode: paragraph segments, I/O bitmap\n"
                    "IOPL 0: CLI STI PUSHF POPF INT IRET OUT #GP, LAR #UD\n"
