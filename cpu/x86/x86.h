@@ -447,7 +447,8 @@ static inline int x86_chain_to(struct x86_cpu *cpu, struct x86_block *n)
  * the run loop's in-loop chaining (core.c, after X86_BRANCH) done by the
  * twin itself, straight on to the next block from the block's links or else
  * the decode cache (an indirect jump's many targets); inline, so that each
- * kind of branch has its own indirect jump for the host to predict.  The
+ * kind of branch has its own indirect jump for the host to predict (forced:
+ * GCC kept one out-of-line copy, one indirect jump shared by all).  The
  * loop's conditions hold by construction: the block started with the read
  * cache empty, TF and RF clear, no execution breakpoints and the cache
  * current, and only a generic handler could change that (x86_op_tstep and
@@ -455,7 +456,8 @@ static inline int x86_chain_to(struct x86_cpu *cpu, struct x86_block *n)
  * which sets the attention word.  At most chain_budget blocks in a row, so
  * that the run loop still comes round (and the stack stays small where the
  * compiler makes no tail calls).  Else back to the loop with X86_BRANCH. */
-static inline int x86_chain(struct x86_cpu *cpu, const struct x86_insn *i)
+static inline __attribute__((always_inline)) int x86_chain(struct x86_cpu *cpu,
+                                                        const struct x86_insn *i)
 {
     struct x86_block *b = cpu->cur_blk;
     if (cpu->chain_budget && !atomic_load_explicit(&cpu->env->attention, memory_order_relaxed)) {
