@@ -8,14 +8,12 @@
  * and every exit well-formed.
  */
 #include <criterion/criterion.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "cpu/arm64/a64_decode.h"
 #include "squib/accel.h"
+#include "tests/fuzz_harness.h"
 
 #define RAM_BASE 0x40000000ULL
 #define RAM_SIZE (1u << 20)
@@ -68,21 +66,6 @@ static void restart(struct squib_vcpu *vcpu)
     cr_assert_eq(squib_vcpu_set_regs(vcpu, SQUIB_REGSET_ARM64_CORE, &r, sizeof r), 0);
 }
 
-struct watchdog {
-    struct squib_vcpu *vcpu;
-    atomic_bool stop;
-};
-
-static void *watchdog(void *arg)
-{
-    struct watchdog *w = arg;
-    while (!atomic_load(&w->stop)) {
-        usleep(500);
-        squib_vcpu_kick(w->vcpu);
-    }
-    return NULL;
-}
-
 static void fuzz(bool single_step, int exits)
 {
     a64_decode_init();
@@ -102,9 +85,8 @@ static void fuzz(bool single_step, int exits)
         struct squib_guest_debug d = {.enable = true, .single_step = true};
         cr_assert_eq(squib_vcpu_set_guest_debug(vcpu, &d), 0);
     }
-    struct watchdog wd = {.vcpu = vcpu};
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, watchdog, &wd), 0);
+    struct fuzz_watchdog wd;
+    fuzz_watchdog_start(&wd, vcpu);
     restart(vcpu);
     struct squib_exit ex;
     memset(&ex, 0, sizeof ex);
@@ -115,14 +97,9 @@ static void fuzz(bool single_step, int exits)
         seen[ex.kind]++;
         switch (ex.kind) {
         case SQUIB_EXIT_MMIO:
-            cr_assert(ex.mmio.size == 1 || ex.mmio.size == 2 || ex.mmio.size == 4 ||
-                      ex.mmio.size == 8);
-            if (!ex.mmio.write)
-                ex.mmio.data = rnd();
-            break;
+        case SQUIB_EXIT_PIO:
         case SQUIB_EXIT_HYPERCALL:
-            for (int k = 0; k < 4; k++)
-                ex.hypercall.ret[k] = rnd();
+            fuzz_answer(&ex, rnd);
             break;
         case SQUIB_EXIT_INTERNAL_ERROR:
             cr_assert(ex.internal.message[0]);
@@ -138,8 +115,7 @@ static void fuzz(bool single_step, int exits)
             memcpy(ram + (rnd() % (CODE_PAGES * 1024)) * 4, &w, 4);
         }
     }
-    atomic_store(&wd.stop, true);
-    pthread_join(t, NULL);
+    fuzz_watchdog_stop(&wd);
     cr_assert_gt(seen[SQUIB_EXIT_MMIO], 0);
     cr_assert_gt(seen[SQUIB_EXIT_INTERNAL_ERROR], 0);
     squib_vm_destroy(vm);

@@ -14,15 +14,13 @@
  * SQUIB_X86_FUZZ_EXITS the exits per test (default 200000).
  */
 #include <criterion/criterion.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "squib/accel.h"
+#include "tests/fuzz_harness.h"
 
 #define RAM_SIZE (1u << 20)
 #define CODE 0x10000u
@@ -196,21 +194,6 @@ static void restart(struct squib_vcpu *vcpu)
     cr_assert_eq(squib_vcpu_set_regs(vcpu, SQUIB_REGSET_X86_GPR, &g, sizeof g), 0);
 }
 
-struct watchdog {
-    struct squib_vcpu *vcpu;
-    atomic_bool stop;
-};
-
-static void *watchdog(void *arg)
-{
-    struct watchdog *w = arg;
-    while (!atomic_load(&w->stop)) {
-        usleep(500);
-        squib_vcpu_kick(w->vcpu);
-    }
-    return NULL;
-}
-
 static void fuzz(bool single_step)
 {
     const char *e = getenv("SQUIB_X86_FUZZ_SEED"), *x = getenv("SQUIB_X86_FUZZ_EXITS");
@@ -237,9 +220,8 @@ static void fuzz(bool single_step)
         struct squib_guest_debug d = {.enable = true, .single_step = true};
         cr_assert_eq(squib_vcpu_set_guest_debug(vcpu, &d), 0);
     }
-    struct watchdog wd = {.vcpu = vcpu};
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, watchdog, &wd), 0);
+    struct fuzz_watchdog wd;
+    fuzz_watchdog_start(&wd, vcpu);
     restart(vcpu);
     struct squib_exit ex;
     memset(&ex, 0, sizeof ex);
@@ -250,19 +232,9 @@ static void fuzz(bool single_step)
         seen[ex.kind]++;
         switch (ex.kind) {
         case SQUIB_EXIT_MMIO:
-            cr_assert(ex.mmio.size == 1 || ex.mmio.size == 2 || ex.mmio.size == 4 ||
-                      ex.mmio.size == 8, "mmio size %u", ex.mmio.size);
-            if (!ex.mmio.write)
-                ex.mmio.data = rnd();
-            break;
         case SQUIB_EXIT_PIO:
-            cr_assert(ex.pio.size == 1 || ex.pio.size == 2 || ex.pio.size == 4);
-            if (!ex.pio.write)
-                ex.pio.data = (uint32_t)rnd();
-            break;
         case SQUIB_EXIT_HYPERCALL:
-            for (int k = 0; k < 4; k++)
-                ex.hypercall.ret[k] = rnd();
+            fuzz_answer(&ex, rnd);
             break;
         case SQUIB_EXIT_INTERNAL_ERROR:
             cr_assert(ex.internal.message[0]);
@@ -281,8 +253,7 @@ static void fuzz(bool single_step)
         if ((rnd() & 4095) == 0)
             random_tables(ram);
     }
-    atomic_store(&wd.stop, true);
-    pthread_join(t, NULL);
+    fuzz_watchdog_stop(&wd);
     fprintf(stderr, "x86 fuzz (%s): %ld exits:", single_step ? "single-stepped" : "blocks", exits);
     for (unsigned k = 0; k < SQUIB_EXIT_KIND_COUNT; k++)
         if (seen[k])
