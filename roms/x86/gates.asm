@@ -95,6 +95,7 @@ prot32:
         ; the call gates: offset gate_target, selector 0x08, 2 parameters
         mov eax, gate_target + ROMBASE
         mov edi, GDT + SEL_GATE3
+        mov bh, 2                   ; parameters
         mov bl, 0xec                ; P, DPL3, 32-bit call gate
         call set_gate
         mov edi, GDT + SEL_GATE0
@@ -116,20 +117,15 @@ prot32:
         xor eax, eax
         mov ecx, 256 * 8 / 4
         rep stosd
+        mov bx, 0x008e                       ; P, DPL0, 32-bit interrupt gate
         mov eax, gp_handler + ROMBASE
-        mov [IDT + 13 * 8], ax
-        mov word [IDT + 13 * 8 + 2], SEL_CODE0
-        mov word [IDT + 13 * 8 + 4], 0x8e00
-        shr eax, 16
-        mov [IDT + 13 * 8 + 6], ax
+        mov edi, IDT + 13 * 8
+        call set_gate
+        mov eax, db_handler + ROMBASE        ; #DB
+        mov edi, IDT + 1 * 8
+        call set_gate
         mov word [IDT + 11 * 8 + 2], SEL_TSS_C
         mov word [IDT + 11 * 8 + 4], 0x8500  ; P, DPL0, task gate
-        mov eax, db_handler + ROMBASE        ; #DB: an interrupt gate
-        mov [IDT + 1 * 8], ax
-        mov word [IDT + 1 * 8 + 2], SEL_CODE0
-        mov word [IDT + 1 * 8 + 4], 0x8e00
-        shr eax, 16
-        mov [IDT + 1 * 8 + 6], ax
         lidt [idt_ptr + ROMBASE]
         PUTS msg_prot
 
@@ -458,18 +454,7 @@ init_tss:
         mov word [edi + 0x66], 0x68
         ret
 
-; set_gate: EAX = offset, EDI = descriptor, BL = P/DPL/type; selector 0x08
-; and two parameters
-set_gate:
-        mov [edi], ax
-        mov word [edi + 2], SEL_CODE0
-        mov byte [edi + 4], 2
-        mov [edi + 5], bl
-        push eax
-        shr eax, 16
-        mov [edi + 6], ax
-        pop eax
-        ret
+        SET_GATE32 set_gate, SEL_CODE0
 
         PUTS_FLAT puts
 

@@ -103,7 +103,7 @@ prot32:
         rep stosd
         mov eax, ud_handler + ROMBASE
         mov edi, IDT + 6 * 8
-        mov bl, 0x8e
+        mov bx, 0x008e
         call set_gate
         mov eax, gp_handler + ROMBASE
         mov edi, IDT + 13 * 8
@@ -263,17 +263,7 @@ fail:                                     ; AL = the failed check
 
         PUTS_FLAT puts32
 
-; set_gate: EAX = offset, EDI = gate, BL = P/DPL/type; selector 0x08
-set_gate:
-        mov [edi], ax
-        mov word [edi + 2], SEL_CODE0
-        mov byte [edi + 4], 0
-        mov [edi + 5], bl
-        push eax
-        shr eax, 16
-        mov [edi + 6], ax
-        pop eax
-        ret
+        SET_GATE32 set_gate, SEL_CODE0
 
 ; ---- virtual-8086 mode code (CS = 0xf000) -------------------------------------
 bits 16
