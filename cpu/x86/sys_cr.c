@@ -17,7 +17,6 @@ enum {
  * TSD, DE, PSE, PAE, MCE, PGE, PCE, PCIDE, SMEP, SMAP.  OSFXSR/OSXMMEXCPT/
  * OSXSAVE come with the SSE work, FSGSBASE when advertised. */
 #define CR4_VALID 0x3201fcULL
-#define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 /* Less the bits of features the VMM took away (features.c). */
 static uint64_t cr4_valid(const struct x86_cpu *cpu)
@@ -36,6 +35,8 @@ static uint64_t cr4_valid(const struct x86_cpu *cpu)
     return v;
 }
 
+/* The EFER bits this model has: SCE, LME/LMA and NXE, each with its
+ * feature. */
 static uint64_t efer_valid(const struct x86_cpu *cpu)
 {
     return (x86_has(cpu, XF_SYSCALL) ? EFER_SCE : 0) |
