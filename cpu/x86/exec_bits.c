@@ -86,14 +86,7 @@ int x86_op_bsf_bsr(struct x86_cpu *cpu, const struct x86_insn *i)
         return X86_EXIT;
     bool cnt = false;
     if (i->rep == 0xF3) {
-        uint32_t id[4];
-        if (reverse) {
-            x86_cpuid(cpu, 0x80000001, 0, id);
-            cnt = id[2] & (1u << 5);
-        } else {
-            x86_cpuid(cpu, 7, 0, id);
-            cnt = id[1] & (1u << 3);
-        }
+        cnt = x86_has(cpu, reverse ? XF_ABM : XF_BMI1); /* LZCNT, TZCNT */
     }
     if (cnt) { /* TZCNT/LZCNT: CF = (source == 0), ZF = (result == 0) */
         unsigned r = v == 0 ? w : reverse ? (unsigned)__builtin_clzll(v) - (64 - w)
@@ -120,9 +113,7 @@ int x86_op_bsf_bsr(struct x86_cpu *cpu, const struct x86_insn *i)
  * CPUID.1:ECX.POPCNT were clear. */
 int x86_op_popcnt(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    uint32_t id[4];
-    x86_cpuid(cpu, 1, 0, id);
-    if (i->rep != 0xF3 || !(id[2] & (1u << 23)))
+    if (i->rep != 0xF3 || !x86_has(cpu, XF_POPCNT))
         return x86_op_ud(cpu, i);
     uint64_t v;
     if (!x86_get_rm(cpu, i, i->opsize, &v))

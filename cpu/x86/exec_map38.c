@@ -53,15 +53,12 @@ static int adx(struct x86_cpu *cpu, const struct x86_insn *i)
 
 int x86_op_map38(struct x86_cpu *cpu, const struct x86_insn *i)
 {
-    uint32_t id[4];
     if (i->opcode == 0xF6) {
-        x86_cpuid(cpu, 7, 0, id);
-        if (!(id[1] & (1u << 19)) || (i->rep != 0xF3 && !i->p66) || i->rep == 0xF2)
+        if (!x86_has(cpu, XF_ADX) || (i->rep != 0xF3 && !i->p66) || i->rep == 0xF2)
             return x86_op_ud(cpu, i);
         return adx(cpu, i);
     }
-    x86_cpuid(cpu, 1, 0, id);
-    if (i->rep == 0xF2 || !(id[2] & (1u << 22)))
+    if (i->rep == 0xF2 || !x86_has(cpu, XF_MOVBE))
         return x86_op_ud(cpu, i);
     return movbe(cpu, i);
 }

@@ -4,7 +4,8 @@
  * behaves as a CPU without them (Intel SDM Vol. 2, each instruction's
  * "#UD: if CPUID...", and the CR4/EFER/MSR/paging bits they gate):
  * - instructions decode as #UD (x86_feature_gate, at translation);
- * - MOVBE, ADX, POPCNT, LZCNT read CPUID when they run (exec_*.c);
+ * - MOVBE, ADX, POPCNT, LZCNT check the feature when they run (x86_has,
+ *   exec_*.c);
  * - CR4 and EFER bits are #GP to set, MSRs #GP to access (sys_cr.c), and
  *   PS in a PDPTE is a reserved bit without 1 GiB pages (paging.c).
  */
@@ -77,7 +78,7 @@ int x86_cpuid_set_reg(struct x86_cpu *cpu, uint64_t id, uint64_t value)
 }
 
 /* Instructions of a feature the model lacks are #UD from decoding on.
- * (POPCNT, LZCNT, MOVBE and ADX look at CPUID when they run.) */
+ * (POPCNT, LZCNT, MOVBE and ADX check it when they run.) */
 void x86_feature_gate(const struct x86_cpu *cpu, struct x86_insn *i)
 {
     bool ok = true;
